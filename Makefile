@@ -1,0 +1,45 @@
+# The two README commands: `make book` and `make test`. Both set up .venv, lrlab and MNIST first, and are quick
+# when nothing changed (the install is stamped, the data verified in place, notebook outputs cached).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.lrlab-installed
+
+.PHONY: book test unit notebooks data setup browser-check bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+data: $(STAMP)
+	$(PY) -m lrlab fetch-data
+
+# The HTML book, executing every chapter (outputs cached by jupyter-cache); any cell error or warning fails it.
+book: data
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# Unit tests, then every chapter under nbmake in the fast smoke profile.
+test: unit notebooks
+
+unit: data
+	$(VENV)/bin/pytest tests
+
+notebooks: data
+	LRLAB_PROFILE=smoke $(VENV)/bin/pytest --nbmake --nbmake-timeout=600 book
+
+# After `make book`: open every chapter in headless Chromium, check the figures loaded, save screenshots.
+browser-check: $(STAMP)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	$(PY) tests/check_html.py _build/html --screenshots _build/screenshots
+
+bench: data
+	$(PY) benchmarks/bench_sweep.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,58 @@
+"""On-disk cache of finished runs: one JSON file per run, keyed by its full config, device kind and lrlab version.
+
+Each entry carries a SHA-256 of its own payload; an entry that is unreadable, truncated, altered or written by another
+version is ignored (and recomputed by the caller), never trusted. Writes go to a temporary file that is renamed into
+place, so an interrupted sweep leaves only whole entries behind.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from lrlab import __version__
+from lrlab.config import TrainConfig
+from lrlab.paths import cache_root
+from lrlab.train import Run
+
+
+def _canonical(data) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=True)
+
+
+def run_key(config: TrainConfig, device_type: str) -> str:
+    """Name of the cache entry for a config trained on a kind of device ('cpu', 'cuda', 'mps')."""
+    identity = {"lrlab": __version__, "config": asdict(config), "device": device_type}
+    return hashlib.sha256(_canonical(identity).encode()).hexdigest()[:32]
+
+
+def load(key: str, folder: Path | None = None) -> Run | None:
+    """The cached run under `key`, or None when there is none or it cannot be trusted."""
+    path = (folder or cache_root()) / f"{key}.json"
+    try:
+        entry = json.loads(path.read_text())
+        payload = entry["run"]
+        if entry["sha256"] != hashlib.sha256(_canonical(payload).encode()).hexdigest() or entry["key"] != key:
+            return None
+        return Run.from_dict(payload)
+    except (OSError, ValueError, KeyError, TypeError):  # missing, not JSON, wrong shape: recompute
+        return None
+
+
+def save(run: Run, key: str, folder: Path | None = None) -> Path:
+    """Write `run` under `key` atomically (temporary file, then rename)."""
+    folder = folder or cache_root()
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = run.to_dict()
+    entry = {"key": key, "sha256": hashlib.sha256(_canonical(payload).encode()).hexdigest(), "run": payload}
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(_canonical(entry))
+        os.replace(tmp, folder / f"{key}.json")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return folder / f"{key}.json"

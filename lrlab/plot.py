@@ -1,0 +1,180 @@
+"""Figures of runs and sweeps. Every function returns a matplotlib Figure with its provenance written under it."""
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap, LogNorm
+
+LR_RANGE = (1e-5, 1.0)  # the colour scale of learning rates, fixed so a LR has one colour in every figure
+_LR_NORM = LogNorm(*LR_RANGE)
+# One anchor colour per decade: cool blues for small steps, green near Adam's sweet spot, hot reds for large ones.
+_LR_CMAP = LinearSegmentedColormap.from_list(
+    "lr", ["#313695", "#4575b4", "#1a9850", "#f46d43", "#d73027", "#67001f"])
+
+
+def lr_color(lr: float):
+    """The colour of a learning rate, the same in every figure of the book (blue: small ... red: large)."""
+    return _LR_CMAP(_LR_NORM(min(max(lr, LR_RANGE[0]), LR_RANGE[1])))
+
+
+def smooth(values, window: int) -> np.ndarray:
+    """Trailing moving average over `window` steps (fewer at the start); non-finite values are left out."""
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(finite, values, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(finite)])
+    end = np.arange(1, len(values) + 1)
+    start = np.maximum(end - max(1, int(window)), 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sums[end] - sums[start]) / (counts[end] - counts[start])
+
+
+def _runs(runs_or_sweep):
+    return list(getattr(runs_or_sweep, "runs", runs_or_sweep))
+
+
+def _fmt(values) -> str:
+    values = sorted(set(values))
+    return ", ".join(f"{v:g}" for v in values)
+
+
+def provenance(runs) -> str:
+    """One line saying what produced a figure: optimizers, LRs, seeds, epochs, data size, device, profile."""
+    runs = _runs(runs)
+    configs = [run.config for run in runs]
+    train = {c.train_size or 60000 for c in configs}
+    test = {c.test_size or 10000 for c in configs}
+    return (f"{len(runs)} runs · optimizer {', '.join(sorted({c.optimizer for c in configs}))} · lr {_fmt(c.lr for c in configs)}"
+            f" · seeds {_fmt(c.seed for c in configs)} · {_fmt(c.epochs for c in configs)} epoch(s) · batch "
+            f"{_fmt(c.batch_size for c in configs)} · {_fmt(train)} train / {_fmt(test)} test images · "
+            f"{', '.join(sorted({run.device for run in runs}))} · profile {', '.join(sorted({c.profile for c in configs}))}")
+
+
+def annotate(fig, text: str, smoke: bool = False):
+    """Write the provenance line under the figure; in the smoke profile add a visible warning."""
+    fig.text(0.01, 0.005, text, fontsize=7, color="0.35", ha="left", va="bottom", wrap=True)
+    if smoke:
+        fig.text(0.99, 0.99, "SMOKE PROFILE: tiny subset, 1 epoch, not the real experiment", fontsize=9,
+                 color="crimson", ha="right", va="top", weight="bold")
+    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.2))
+    return fig
+
+
+def _annotate_runs(fig, runs):
+    return annotate(fig, provenance(runs), smoke=any(run.config.profile == "smoke" for run in _runs(runs)))
+
+
+def _label(run, with_optimizer=False) -> str:
+    label = f"lr={run.lr:g}"
+    if with_optimizer:
+        label = f"{run.optimizer} {label}"
+    if run.config.schedule != "constant" or run.config.warmup_steps:
+        label += f" {run.config.schedule}" + (f"+warmup{run.config.warmup_steps}" if run.config.warmup_steps else "")
+    return label + (" (diverged)" if run.diverged else "")
+
+
+def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, title: str | None = None,
+                color_by=None):
+    """Per-step training loss: each run's raw loss as a light line and its moving average on top.
+
+    Dotted lines mark epoch boundaries; the bottom axis counts steps, the top one epochs. A diverged run is drawn to
+    the step where it stopped and marked with an x. `color_by(run)` overrides the per-LR colour.
+    """
+    runs = _runs(runs)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(9, 5))
+    several_optimizers = len({run.optimizer for run in runs}) > 1
+    longest = max(len(run.losses) for run in runs)
+    steps_per_epoch = max(run.steps_per_epoch for run in runs) or longest
+    window = window or max(1, steps_per_epoch // 20)
+    for run in runs:
+        color = color_by(run) if color_by else lr_color(run.lr)
+        steps = np.arange(1, len(run.losses) + 1)
+        losses = np.asarray(run.losses, dtype=float)
+        ax.plot(steps, np.where(np.isfinite(losses), losses, np.nan), color=color, alpha=0.18, lw=0.6)
+        ax.plot(steps, smooth(losses, window), color=color, lw=1.8, label=_label(run, several_optimizers))
+        if run.diverged:  # an x where it stopped, at the top edge when the loss went off the chart
+            ax.plot(len(losses), 0.97, marker="x", color=color, ms=11, mew=2.5,
+                    transform=ax.get_xaxis_transform(), clip_on=False)
+            ax.annotate(f"lr={run.lr:g} diverged", (len(losses), 0.97), xycoords=("data", "axes fraction"),
+                        textcoords="offset points", xytext=(8, -4), color=color, fontsize=8, va="top")
+    for boundary in range(steps_per_epoch, longest, steps_per_epoch):
+        ax.axvline(boundary, color="0.6", ls=":", lw=0.8)
+    if log:
+        ax.set_yscale("log")
+    calm = [run for run in runs if not run.diverged] or runs
+    highs = [np.nanmax(smooth(run.losses, window)) for run in calm if len(run.losses)]
+    if highs and np.isfinite(max(highs)):
+        ax.set_ylim(top=2 * max(highs))  # a diverged run's explosion would flatten every other curve
+    ax.set_xlabel("training step (one batch each)")
+    ax.set_ylabel("training loss (cross-entropy)")
+    top = ax.secondary_xaxis("top", functions=(lambda s: s / steps_per_epoch, lambda e: e * steps_per_epoch))
+    top.set_xlabel("epoch")
+    ax.set_xlim(0, longest)
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_title(title or f"Training loss per step (moving average over {window} steps on top of the raw loss)",
+                 fontsize=10, y=1.14)  # above the epoch axis
+    return _annotate_runs(fig, runs)
+
+
+def _by_lr(runs, metric):
+    """Per LR: mean, min and max of metric(run) over its non-diverged runs, and the LRs where any run diverged."""
+    table = {}
+    for run in runs:
+        table.setdefault(run.lr, []).append(run)
+    lrs = sorted(table)
+    stats, diverged = [], []
+    for lr in lrs:
+        values = [metric(run) for run in table[lr] if not run.diverged and math.isfinite(metric(run))]
+        stats.append((np.mean(values), np.min(values), np.max(values)) if values else (np.nan,) * 3)
+        if any(run.diverged for run in table[lr]):
+            diverged.append(lr)
+    return np.array(lrs), np.array(stats).reshape(-1, 3), diverged
+
+
+def metric_vs_lr(runs, metric, ylabel: str, *, ax=None, log_y=False, title=None, color=None, label=None):
+    """metric(run) against the learning rate (log axis): mean over seeds with a min-max band; x marks divergence."""
+    runs = _runs(runs)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 4.5))
+    lrs, stats, diverged = _by_lr(runs, metric)
+    ax.fill_between(lrs, stats[:, 1], stats[:, 2], color=color or "tab:blue", alpha=0.2, lw=0)
+    ax.plot(lrs, stats[:, 0], "-", color=color or "tab:blue", lw=1.5, label=label)
+    ax.scatter(lrs, stats[:, 0], c=[lr_color(lr) for lr in lrs], s=60, zorder=3, edgecolors="k", linewidths=0.5)
+    for lr in diverged:
+        ax.axvline(lr, color="crimson", alpha=0.25, lw=6)
+        ax.annotate("diverged", (lr, 0.98), xycoords=("data", "axes fraction"), rotation=90, ha="center",
+                    va="top", fontsize=7, color="crimson")
+    ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel("learning rate η")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title or f"{ylabel} against the learning rate", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    return _annotate_runs(fig, runs)
+
+
+def accuracy_vs_lr(runs, **kwargs):
+    """Final test accuracy (%) against the learning rate."""
+    return metric_vs_lr(runs, lambda run: 100 * run.final_accuracy, "test accuracy (%)", **kwargs)
+
+
+def final_loss_vs_lr(runs, **kwargs):
+    """Final training loss (mean over the last epoch) against the learning rate."""
+    return metric_vs_lr(runs, lambda run: run.final_loss, "final training loss", log_y=True, **kwargs)
+
+
+def lr_and_loss(runs, *, labels=None, window: int | None = None):
+    """Two panels sharing the step axis: the learning rate each run used, and its smoothed training loss."""
+    runs = _runs(runs)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7), sharex=True, height_ratios=(1, 2))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    labels = labels or [_label(run) for run in runs]
+    for i, (run, label) in enumerate(zip(runs, labels)):
+        top.plot(np.arange(1, len(run.step_lrs) + 1), run.step_lrs, color=colors[i % len(colors)], label=label)
+    top.set_ylabel("learning rate")
+    top.legend(fontsize=8, ncol=2)
+    color_of = {id(run): colors[i % len(colors)] for i, run in enumerate(runs)}
+    loss_curves(runs, ax=bottom, window=window, color_by=lambda run: color_of[id(run)],
+                title="Training loss (moving average) under each schedule")
+    return fig

@@ -1,0 +1,190 @@
+"""Learning-rate sweeps: validate the LR list, train every (lr, seed) run (stacked, cached), and label each run."""
+
+import itertools
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from lrlab import cache as run_cache
+from lrlab.config import TrainConfig, apply_profile, parse_lr
+from lrlab.train import Run, fit, pick_device
+
+GOOD_FACTOR = 2.0  # a run is "good" when its final training loss is within 2x of the best run's
+STACK_WIDTH = {"cpu": 4, "cuda": 16, "mps": 8}  # runs trained together per stack (see benchmarks/README.md)
+
+
+def validate_lrs(lrs) -> list[float]:
+    """The learning rates as floats, or a ValueError naming the bad entry.
+
+    Accepted: a non-empty list (or tuple, NumPy array...) of real numbers, finite and > 0, without duplicates.
+    Numeric strings such as "1e-3" are parsed (a quoted number in an edited list is unambiguous); anything else
+    that is not a number is refused.
+    """
+    if isinstance(lrs, (str, bytes)) or not isinstance(lrs, Iterable):
+        raise ValueError(f"learning rates must be a list such as [1e-4, 1e-3, 1e-2]; got {lrs!r}")
+    values = list(lrs)
+    if not values:
+        raise ValueError("the list of learning rates is empty; give at least one, such as [1e-3]")
+    parsed = []
+    for position, value in enumerate(values, start=1):
+        lr = parse_lr(value, f"learning rate #{position}")
+        if lr in parsed:
+            raise ValueError(f"learning rate #{position} ({value!r}) repeats #{parsed.index(lr) + 1}; "
+                             "each learning rate is run once, so remove the duplicate")
+        parsed.append(lr)
+    return parsed
+
+
+def verdicts(runs: list[Run]) -> list[str]:
+    """Label each run, comparing it with the best run of its group (same optimizer and schedule).
+
+    Rules, in order:
+      1. diverged  - the run stopped early: its loss became non-finite or exceeded 10x its first loss.
+      2. The best run of a group is its non-diverged run with the lowest final training loss (the mean loss of its
+         last epoch).
+      3. good      - final training loss at most 2x the best run's (the best run is always good).
+      4. too-low   - otherwise, when its LR is below the best run's: it learns, but too slowly.
+      5. too-high  - otherwise, when its LR is above the best run's: it bounces around or stalls.
+    """
+    def group(run):
+        return (run.config.optimizer, run.config.schedule, run.config.warmup_steps)
+
+    best = {}
+    for run in runs:
+        if not run.diverged and math.isfinite(run.final_loss):
+            key = group(run)
+            if key not in best or run.final_loss < best[key].final_loss:
+                best[key] = run
+    labels = []
+    for run in runs:
+        top = best.get(group(run))
+        if run.diverged or top is None or not math.isfinite(run.final_loss):
+            labels.append("diverged" if run.diverged else "too-high")
+        elif run.final_loss <= GOOD_FACTOR * top.final_loss:
+            labels.append("good")
+        else:
+            labels.append("too-low" if run.lr < top.lr else "too-high")
+    return labels
+
+
+@dataclass
+class Table:
+    """Rows of a results table; prints as text and shows as HTML in Jupyter."""
+
+    rows: list[dict]
+
+    def _cells(self):
+        def cell(value):
+            if isinstance(value, float):
+                return f"{value:.4g}" if not (0 < abs(value) < 1e-3) else f"{value:.0e}"
+            return str(value)
+        header = list(self.rows[0]) if self.rows else []
+        return header, [[cell(row[name]) for name in header] for row in self.rows]
+
+    def __str__(self):
+        header, body = self._cells()
+        widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(header)]
+        lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
+        lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in body]
+        return "\n".join(lines)
+
+    def _repr_html_(self):
+        header, body = self._cells()
+        head = "".join(f"<th>{h}</th>" for h in header)
+        rows = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in body)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+@dataclass
+class Sweep:
+    """The runs of a sweep, each with its verdict, in the order they were asked for."""
+
+    runs: list[Run]
+
+    @property
+    def lrs(self) -> list[float]:
+        return sorted({run.lr for run in self.runs})
+
+    def by_lr(self, lr: float) -> list[Run]:
+        return [run for run in self.runs if run.lr == lr]
+
+    def best(self) -> Run:
+        """The run with the lowest final training loss among those that did not diverge."""
+        finished = [run for run in self.runs if not run.diverged] or self.runs
+        return min(finished, key=lambda run: run.final_loss)
+
+    def table(self) -> Table:
+        return Table([{
+            "optimizer": run.optimizer, "lr": run.lr, "seed": run.seed, "final train loss": run.final_loss,
+            "test accuracy": run.final_accuracy, "seconds": run.seconds, "verdict": run.verdict,
+        } for run in self.runs])
+
+    def summary(self) -> str:
+        """One sentence per run: its verdict and the numbers behind it, relative to the best run."""
+        best = self.best()
+        lines = [f"Best run: {best.optimizer} lr={best.lr:g} (seed {best.seed}), final training loss "
+                 f"{best.final_loss:.4f}, test accuracy {100 * best.final_accuracy:.2f}%."]
+        for run in self.runs:
+            if run.diverged:
+                detail = f"diverged at step {run.stopped_at} (loss {run.losses[-1]:.3g}), training stopped"
+            else:
+                detail = (f"final training loss {run.final_loss:.4f} ({run.final_loss / best.final_loss:.1f}x the "
+                          f"best), test accuracy {100 * run.final_accuracy:.2f}%")
+            lines.append(f"  {run.optimizer} lr={run.lr:g} seed {run.seed}: {run.verdict}: {detail}, "
+                         f"{run.seconds:.0f} s")
+        return "\n".join(lines)
+
+    def save(self, folder) -> Path:
+        """Write every run as JSON to `folder`/runs.json."""
+        path = Path(folder) / "runs.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps([run.to_dict() for run in self.runs], indent=1))
+        return path
+
+
+def run_configs(configs: list[TrainConfig], *, cache: bool = True, stack: int | None = None, device=None,
+                progress: bool = True) -> Sweep:
+    """Train every config (cached ones are loaded), stacking runs that share data order and shapes.
+
+    stack: how many runs to train together (None: a width measured to be fast on this kind of device; 1: one by one).
+    """
+    device = pick_device(device)
+    configs = [apply_profile(config) for config in configs]
+    keys = [run_cache.run_key(config, device.type) for config in configs]
+    done = {key: run_cache.load(key) for key in keys} if cache else {}
+    todo = [(key, config) for key, config in zip(keys, configs) if done.get(key) is None]
+    width = stack or STACK_WIDTH.get(device.type, 4)
+
+    def shares_batches(item):  # runs with equal values here see identical batches and can share a stack
+        c = item[1]
+        return (c.seed, c.epochs, c.batch_size, c.train_size, c.test_size, c.profile)
+
+    todo.sort(key=shares_batches)
+    for _, same in itertools.groupby(todo, key=shares_batches):
+        same = list(same)
+        for start in range(0, len(same), width):
+            chunk = same[start:start + width]
+            for (key, _), run in zip(chunk, fit([c for _, c in chunk], device=device, progress=progress)):
+                done[key] = run
+                if cache:
+                    run_cache.save(run, key)  # each finished run at once: an interrupted sweep keeps it
+    runs = [done[key] for key in keys]
+    runs = [replace(run, verdict=verdict) for run, verdict in zip(runs, verdicts(runs))]
+    return Sweep(runs)
+
+
+def sweep(lrs, *, seeds=(0,), cache: bool = True, stack: int | None = None, device=None, progress: bool = True,
+          **train_kwargs) -> Sweep:
+    """Train one run per (lr, seed) with the same settings otherwise (see TrainConfig for train_kwargs).
+
+    `optimizer` may also be a list of optimizer names, giving one run per (optimizer, lr, seed).
+    """
+    lrs = validate_lrs(lrs)
+    seeds = [seeds] if isinstance(seeds, int) else list(seeds)
+    optimizers = train_kwargs.pop("optimizer", "adam")
+    optimizers = [optimizers] if isinstance(optimizers, str) else list(optimizers)
+    configs = [TrainConfig(lr=lr, optimizer=opt, seed=seed, **train_kwargs)
+               for opt in optimizers for lr in lrs for seed in seeds]
+    return run_configs(configs, cache=cache, stack=stack, device=device, progress=progress)

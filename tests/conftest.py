@@ -1,0 +1,17 @@
+"""Shared fixtures: the real MNIST (fetched by `make`), and an isolated result cache per test."""
+
+import pytest
+
+from lrlab.data import load_mnist
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    return load_mnist()
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Each test gets its own empty result cache and the full profile unless it asks otherwise."""
+    monkeypatch.setenv("LRLAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("LRLAB_PROFILE", raising=False)

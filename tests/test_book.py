@@ -1,0 +1,47 @@
+"""The book's structure: every chapter listed, notebooks without outputs, one repository address."""
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted(p for p in (ROOT / "book").iterdir() if p.suffix in (".ipynb", ".md"))
+
+
+def _toc_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [toc["root"]] + [entry["file"] for entry in toc["chapters"]]
+
+
+def test_toc_lists_every_chapter_and_every_listed_chapter_exists():
+    listed = _toc_files()
+    assert sorted(listed) == sorted(str(p.relative_to(ROOT).with_suffix("")) for p in CHAPTERS)
+    assert len(listed) == len(set(listed))
+
+
+def test_notebooks_are_committed_without_outputs():
+    notebooks = [p for p in CHAPTERS if p.suffix == ".ipynb"]
+    assert notebooks
+    for path in notebooks:
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, f"{path.name} carries outputs"
+
+
+def test_every_notebook_starts_with_the_setup_cell_for_the_configured_repository():
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    for path in (p for p in CHAPTERS if p.suffix == ".ipynb"):
+        cells = json.loads(path.read_text())["cells"]
+        first_code = next(c for c in cells if c["cell_type"] == "code")
+        source = "".join(first_code["source"])
+        assert f"git+{url}" in source and "import lrlab" in source, path.name
+        assert not re.search(r"^\s*def |^\s*class ", "".join(
+            "".join(c["source"]) for c in cells if c["cell_type"] == "code"), re.M), f"{path.name} defines code"
+
+
+def test_execution_is_cached_and_warnings_fail_the_build():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["execute"]["execute_notebooks"] == "cache"
+    assert "-W" in (ROOT / "Makefile").read_text()
