@@ -45,7 +45,10 @@ class StackedCNN(nn.Module):
 
     def _cat(self, name: str) -> torch.Tensor:
         layer, attribute = name.split(".")
-        return torch.cat([getattr(getattr(m, layer), attribute) for m in self.models])
+        joined = torch.cat([getattr(getattr(m, layer), attribute) for m in self.models])
+        # Channels-last weights make the convolutions emit channels-last activations, where max-pooling is ~15x
+        # faster on CPU (a 1-channel input alone cannot tell PyTorch which layout to use).
+        return joined.contiguous(memory_format=torch.channels_last) if joined.dim() == 4 else joined
 
     def _stack(self, name: str) -> torch.Tensor:
         layer, attribute = name.split(".")

@@ -9,15 +9,21 @@ WARMUP_START = 0.01  # warm-up ramps the LR linearly from 1% of its value
 
 
 def make_optimizer(params, name: str, lr: float) -> torch.optim.Optimizer:
-    """torch.optim's optimizer for `name` with its usual defaults; only the learning rate is ours."""
+    """torch.optim's optimizer for `name` with its usual defaults; only the learning rate is ours.
+
+    Adam and SGD use torch's fused kernels on CPU and CUDA: the same update rule in one call instead of ~10 small
+    ones per tensor (3x faster steps on CPU, see benchmarks/README.md).
+    """
+    params = list(params)
+    fused = params[0].device.type in ("cpu", "cuda")
     if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
+        return torch.optim.SGD(params, lr=lr, fused=fused)
     if name == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=0.9)
+        return torch.optim.SGD(params, lr=lr, momentum=0.9, fused=fused)
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr)
     if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
+        return torch.optim.Adam(params, lr=lr, fused=fused)
     raise ValueError(f"unknown optimizer {name!r}")
 
 

@@ -36,18 +36,18 @@ def _runs(runs_or_sweep):
 
 def _fmt(values) -> str:
     values = sorted(set(values))
-    return ", ".join(f"{v:g}" for v in values)
+    return ", ".join(f"{v:.2g}" for v in values)
 
 
 def provenance(runs) -> str:
     """One line saying what produced a figure: optimizers, LRs, seeds, epochs, data size, device, profile."""
     runs = _runs(runs)
     configs = [run.config for run in runs]
-    train = {c.train_size or 60000 for c in configs}
-    test = {c.test_size or 10000 for c in configs}
+    train = ", ".join(f"{n:,}" for n in sorted({c.train_size or 60000 for c in configs}))
+    test = ", ".join(f"{n:,}" for n in sorted({c.test_size or 10000 for c in configs}))
     return (f"{len(runs)} runs · optimizer {', '.join(sorted({c.optimizer for c in configs}))} · lr {_fmt(c.lr for c in configs)}"
             f" · seeds {_fmt(c.seed for c in configs)} · {_fmt(c.epochs for c in configs)} epoch(s) · batch "
-            f"{_fmt(c.batch_size for c in configs)} · {_fmt(train)} train / {_fmt(test)} test images · "
+            f"{_fmt(c.batch_size for c in configs)} · {train} train / {test} test images · "
             f"{', '.join(sorted({run.device for run in runs}))} · profile {', '.join(sorted({c.profile for c in configs}))}")
 
 
@@ -57,7 +57,7 @@ def annotate(fig, text: str, smoke: bool = False):
     if smoke:
         fig.text(0.99, 0.99, "SMOKE PROFILE: tiny subset, 1 epoch, not the real experiment", fontsize=9,
                  color="crimson", ha="right", va="top", weight="bold")
-    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.2))
+    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.9 / fig.get_figheight()))  # room for the line
     return fig
 
 
@@ -65,25 +65,28 @@ def _annotate_runs(fig, runs):
     return annotate(fig, provenance(runs), smoke=any(run.config.profile == "smoke" for run in _runs(runs)))
 
 
-def _label(run, with_optimizer=False) -> str:
+def _label(run, with_optimizer=False, with_schedule=False) -> str:
     label = f"lr={run.lr:g}"
     if with_optimizer:
         label = f"{run.optimizer} {label}"
-    if run.config.schedule != "constant" or run.config.warmup_steps:
-        label += f" {run.config.schedule}" + (f"+warmup{run.config.warmup_steps}" if run.config.warmup_steps else "")
+    if with_schedule:
+        label = f"{run.config.schedule} {label}" + (
+            f" + {run.config.warmup_steps}-step warm-up" if run.config.warmup_steps else "")
     return label + (" (diverged)" if run.diverged else "")
 
 
 def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, title: str | None = None,
-                color_by=None):
+                color_by=None, raw: bool = True, legend: bool = True):
     """Per-step training loss: each run's raw loss as a light line and its moving average on top.
 
     Dotted lines mark epoch boundaries; the bottom axis counts steps, the top one epochs. A diverged run is drawn to
     the step where it stopped and marked with an x. `color_by(run)` overrides the per-LR colour.
     """
     runs = _runs(runs)
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(9, 5))
+    owns_figure = ax is None
+    fig, ax = plt.subplots(figsize=(9, 5)) if owns_figure else (ax.figure, ax)
     several_optimizers = len({run.optimizer for run in runs}) > 1
+    several_schedules = len({(run.config.schedule, run.config.warmup_steps) for run in runs}) > 1
     longest = max(len(run.losses) for run in runs)
     steps_per_epoch = max(run.steps_per_epoch for run in runs) or longest
     window = window or max(1, steps_per_epoch // 20)
@@ -91,8 +94,10 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
         color = color_by(run) if color_by else lr_color(run.lr)
         steps = np.arange(1, len(run.losses) + 1)
         losses = np.asarray(run.losses, dtype=float)
-        ax.plot(steps, np.where(np.isfinite(losses), losses, np.nan), color=color, alpha=0.18, lw=0.6)
-        ax.plot(steps, smooth(losses, window), color=color, lw=1.8, label=_label(run, several_optimizers))
+        if raw:
+            ax.plot(steps, np.where(np.isfinite(losses), losses, np.nan), color=color, alpha=0.18, lw=0.6)
+        ax.plot(steps, smooth(losses, window), color=color, lw=1.8,
+                label=_label(run, several_optimizers, several_schedules))
         if run.diverged:  # an x where it stopped, at the top edge when the loss went off the chart
             ax.plot(len(losses), 0.97, marker="x", color=color, ms=11, mew=2.5,
                     transform=ax.get_xaxis_transform(), clip_on=False)
@@ -102,19 +107,23 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
         ax.axvline(boundary, color="0.6", ls=":", lw=0.8)
     if log:
         ax.set_yscale("log")
-    calm = [run for run in runs if not run.diverged] or runs
-    highs = [np.nanmax(smooth(run.losses, window)) for run in calm if len(run.losses)]
-    if highs and np.isfinite(max(highs)):
-        ax.set_ylim(top=2 * max(highs))  # a diverged run's explosion would flatten every other curve
+    calm = [smooth(run.losses, window) for run in runs if not run.diverged and len(run.losses)]
+    if calm and np.isfinite(max(np.nanmax(c) for c in calm)):
+        # Frame the smoothed curves: a diverged run's explosion, or single batches with a loss near 0 on the log
+        # axis, would otherwise squash everything that matters into a thin band.
+        ax.set_ylim(top=2 * max(np.nanmax(c) for c in calm))
+        if log:
+            ax.set_ylim(bottom=0.3 * min(np.nanmin(c) for c in calm))
     ax.set_xlabel("training step (one batch each)")
     ax.set_ylabel("training loss (cross-entropy)")
     top = ax.secondary_xaxis("top", functions=(lambda s: s / steps_per_epoch, lambda e: e * steps_per_epoch))
     top.set_xlabel("epoch")
     ax.set_xlim(0, longest)
-    ax.legend(fontsize=8, loc="upper right")
+    if legend:
+        ax.legend(fontsize=8, loc="upper right")
     ax.set_title(title or f"Training loss per step (moving average over {window} steps on top of the raw loss)",
                  fontsize=10, y=1.14)  # above the epoch axis
-    return _annotate_runs(fig, runs)
+    return _annotate_runs(fig, runs) if owns_figure else fig
 
 
 def _by_lr(runs, metric):
@@ -132,26 +141,36 @@ def _by_lr(runs, metric):
     return np.array(lrs), np.array(stats).reshape(-1, 3), diverged
 
 
-def metric_vs_lr(runs, metric, ylabel: str, *, ax=None, log_y=False, title=None, color=None, label=None):
-    """metric(run) against the learning rate (log axis): mean over seeds with a min-max band; x marks divergence."""
+def metric_vs_lr(runs, metric, ylabel: str, *, by: str | None = None, ax=None, log_y=False, title=None):
+    """metric(run) against the learning rate (log axis): mean over seeds with a min-max band; red bars mark LRs
+    where a run diverged. by="optimizer" draws one curve per optimizer."""
     runs = _runs(runs)
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 4.5))
-    lrs, stats, diverged = _by_lr(runs, metric)
-    ax.fill_between(lrs, stats[:, 1], stats[:, 2], color=color or "tab:blue", alpha=0.2, lw=0)
-    ax.plot(lrs, stats[:, 0], "-", color=color or "tab:blue", lw=1.5, label=label)
-    ax.scatter(lrs, stats[:, 0], c=[lr_color(lr) for lr in lrs], s=60, zorder=3, edgecolors="k", linewidths=0.5)
-    for lr in diverged:
-        ax.axvline(lr, color="crimson", alpha=0.25, lw=6)
-        ax.annotate("diverged", (lr, 0.98), xycoords=("data", "axes fraction"), rotation=90, ha="center",
-                    va="top", fontsize=7, color="crimson")
+    owns_figure = ax is None
+    fig, ax = plt.subplots(figsize=(7.5, 4.8)) if owns_figure else (ax.figure, ax)
+    groups = {}
+    for run in runs:
+        groups.setdefault(getattr(run.config, by) if by else None, []).append(run)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for (name, members), color in zip(groups.items(), colors):
+        lrs, stats, diverged = _by_lr(members, metric)
+        ax.fill_between(lrs, stats[:, 1], stats[:, 2], color=color, alpha=0.2, lw=0)
+        ax.plot(lrs, stats[:, 0], "-", color=color, lw=1.5, label=name)
+        edge = [lr_color(lr) for lr in lrs] if name is None else color
+        ax.scatter(lrs, stats[:, 0], c=edge, s=50, zorder=3, edgecolors="k", linewidths=0.5)
+        for lr in diverged:
+            ax.axvline(lr, color="crimson", alpha=0.15, lw=6)
+            ax.plot(lr, 0.97, marker="x", color=color, ms=8, mew=2, transform=ax.get_xaxis_transform())
     ax.set_xscale("log")
     if log_y:
         ax.set_yscale("log")
     ax.set_xlabel("learning rate η")
     ax.set_ylabel(ylabel)
-    ax.set_title(title or f"{ylabel} against the learning rate", fontsize=10)
+    ax.set_title(title or f"{ylabel} against the learning rate" + (" (x: a run diverged)" if any(
+        r.diverged for r in runs) else ""), fontsize=10)
     ax.grid(alpha=0.3, which="both")
-    return _annotate_runs(fig, runs)
+    if by:
+        ax.legend(fontsize=8)
+    return _annotate_runs(fig, runs) if owns_figure else fig
 
 
 def accuracy_vs_lr(runs, **kwargs):
@@ -164,17 +183,20 @@ def final_loss_vs_lr(runs, **kwargs):
     return metric_vs_lr(runs, lambda run: run.final_loss, "final training loss", log_y=True, **kwargs)
 
 
-def lr_and_loss(runs, *, labels=None, window: int | None = None):
+def lr_and_loss(runs, *, window: int | None = None):
     """Two panels sharing the step axis: the learning rate each run used, and its smoothed training loss."""
     runs = _runs(runs)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7), sharex=True, height_ratios=(1, 2))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 8), sharex=True, height_ratios=(1, 2))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    labels = labels or [_label(run) for run in runs]
-    for i, (run, label) in enumerate(zip(runs, labels)):
-        top.plot(np.arange(1, len(run.step_lrs) + 1), run.step_lrs, color=colors[i % len(colors)], label=label)
-    top.set_ylabel("learning rate")
-    top.legend(fontsize=8, ncol=2)
     color_of = {id(run): colors[i % len(colors)] for i, run in enumerate(runs)}
-    loss_curves(runs, ax=bottom, window=window, color_by=lambda run: color_of[id(run)],
-                title="Training loss (moving average) under each schedule")
-    return fig
+    for run in runs:
+        top.plot(np.arange(1, len(run.step_lrs) + 1), run.step_lrs, color=color_of[id(run)], lw=1.8,
+                 label=_label(run, with_schedule=True))
+    top.set_ylabel("learning rate")
+    top.set_title("Learning rate at every step", fontsize=10)
+    top.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    window = window or max(1, max(run.steps_per_epoch for run in runs) // 8)
+    loss_curves(runs, ax=bottom, window=window, color_by=lambda run: color_of[id(run)], raw=False, legend=False,
+                title=f"Training loss under each schedule (moving average over {window} steps)")
+    fig.subplots_adjust(hspace=0.45, right=0.72)
+    return _annotate_runs(fig, runs)

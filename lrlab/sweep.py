@@ -12,7 +12,7 @@ from lrlab.config import TrainConfig, apply_profile, parse_lr
 from lrlab.train import Run, fit, pick_device
 
 GOOD_FACTOR = 2.0  # a run is "good" when its final training loss is within 2x of the best run's
-STACK_WIDTH = {"cpu": 4, "cuda": 16, "mps": 8}  # runs trained together per stack (see benchmarks/README.md)
+STACK_WIDTH = {"cpu": 8, "cuda": 16, "mps": 8}  # runs trained together per stack (see benchmarks/README.md)
 
 
 def validate_lrs(lrs) -> list[float]:
@@ -89,6 +89,8 @@ class Table:
         lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
         lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in body]
         return "\n".join(lines)
+
+    __repr__ = __str__
 
     def _repr_html_(self):
         header, body = self._cells()

@@ -99,7 +99,7 @@ def _subset(n_total: int, size: int | None) -> torch.Tensor | None:
     return torch.randperm(n_total, generator=generator)[:size]
 
 
-def _as_tensors(images, labels, size, device):
+def to_device_tensors(images, labels, size, device):
     """Images as float [N, 1, 28, 28] in [0, 1] (what ToTensor gives), labels as int64, on the device."""
     index = _subset(len(labels), size)
     if index is not None:
@@ -159,13 +159,14 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
                                  f"{getattr(first, name)}")
     device = pick_device(device)
     data = load_mnist() if data is None else data
-    x_train, y_train = _as_tensors(data.train_images, data.train_labels, first.train_size, device)
-    x_test, y_test = _as_tensors(data.test_images, data.test_labels, first.test_size, device)
+    x_train, y_train = to_device_tensors(data.train_images, data.train_labels, first.train_size, device)
+    x_test, y_test = to_device_tensors(data.test_images, data.test_labels, first.test_size, device)
     n, k = len(y_train), len(configs)
     steps_per_epoch = math.ceil(n / first.batch_size)
     total_steps = steps_per_epoch * first.epochs
 
-    models = [seeded_cnn(first.seed).to(device) for _ in configs]  # same seed: identical initial weights
+    # Same seed: identical initial weights. Channels-last: see StackedCNN._cat.
+    models = [seeded_cnn(first.seed).to(device, memory_format=torch.channels_last) for _ in configs]
     optimizers = [make_optimizer(m.parameters(), c.optimizer, c.lr) for m, c in zip(models, configs)]
     schedulers = [make_scheduler(o, c, total_steps) for o, c in zip(optimizers, configs)]
     # Losses and LRs stay on the device; the host reads them every CHECK_EVERY steps (no sync per step on a GPU).
