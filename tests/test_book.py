@@ -45,3 +45,24 @@ def test_execution_is_cached_and_warnings_fail_the_build():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert config["execute"]["execute_notebooks"] == "cache"
     assert "-W" in (ROOT / "Makefile").read_text()
+
+
+def test_the_book_builds_warning_free(tmp_path, monkeypatch):
+    """The real Jupyter Book build, executing every chapter (smoke profile, so it takes a minute) into a scratch
+    folder: any cell error or Sphinx warning fails it (-W)."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("LRLAB_PROFILE", "smoke")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output",
+                             str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = tmp_path / "_build" / "html"
+    for page in _toc_files():
+        text = (html / f"{page}.html").read_text()
+        assert "Traceback" not in text, page
+        if (ROOT / page).with_suffix(".ipynb").exists():
+            assert "_images/" in text, f"{page} has no figure"
+    assert "copybutton" in (html / "book" / "experiment.html").read_text()
+    assert "colab.research.google.com" in (html / "book" / "experiment.html").read_text()
