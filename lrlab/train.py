@@ -26,7 +26,7 @@ from lrlab.optim import make_optimizer, make_scheduler
 DIVERGE_FACTOR = 10.0  # a run whose recent mean loss exceeds 10x its first loss has diverged
 DIVERGE_WINDOW = 20  # steps averaged for that test, so one unlucky batch is not called a divergence
 CHECK_EVERY = 100  # steps between reading the losses back to the host (a GPU sync) to look for divergence
-EVAL_BATCH = 2000  # test images per evaluation pass
+EVAL_SAMPLES = 1024  # test images x stacked models per evaluation pass: ~80 KB of activations each, so ~80 MB
 SUBSET_SEED = 1234  # fixed subsets are the same for every run, whatever its seed
 
 
@@ -104,7 +104,7 @@ def to_device_tensors(images, labels, size, device):
     index = _subset(len(labels), size)
     if index is not None:
         images, labels = images[index], labels[index]
-    x = (images.to(device=device, dtype=torch.float32) / 255).unsqueeze(1)
+    x = images.to(device).float().div_(255).unsqueeze(1)  # one float copy of the images, converted in place
     return x.contiguous(memory_format=torch.channels_last), labels.to(device)
 
 
@@ -120,11 +120,12 @@ def _stacked_losses(net, x, y, k):
 @torch.inference_mode()
 def evaluate(models, x, y) -> tuple[list[float], list[float]]:
     """Test loss and accuracy of each model, computed in large batches in one stacked pass."""
-    net = models[0] if len(models) == 1 else StackedCNN(models)
+    net = _network(models)
     loss_sum = torch.zeros(len(models), device=x.device)
     correct = torch.zeros(len(models), device=x.device)
-    for start in range(0, len(y), EVAL_BATCH):
-        xb, yb = x[start:start + EVAL_BATCH], y[start:start + EVAL_BATCH]
+    batch = max(64, EVAL_SAMPLES // len(models))  # bounded memory, whatever the stack width
+    for start in range(0, len(y), batch):
+        xb, yb = x[start:start + batch], y[start:start + batch]
         logits = net(xb).view(len(models), len(yb), -1)
         loss_sum += F.cross_entropy(logits.flatten(0, 1), yb.repeat(len(models)), reduction="none").view(
             len(models), -1).sum(1)
