@@ -25,7 +25,7 @@ from lrlab.optim import make_optimizer, make_scheduler
 
 DIVERGE_FACTOR = 10.0  # a run whose recent mean loss exceeds 10x its first loss has diverged
 DIVERGE_WINDOW = 20  # steps averaged for that test, so one unlucky batch is not called a divergence
-CHECK_EVERY = 100  # steps between reading the losses back to the host (a GPU sync) to look for divergence
+CHECK_EVERY = 100  # on CPU, steps between looks for divergence; on a GPU the host looks once per epoch (one sync)
 EVAL_SAMPLES = 1024  # test images x stacked models per evaluation pass: ~80 KB of activations each, so ~80 MB
 SUBSET_SEED = 1234  # fixed subsets are the same for every run, whatever its seed
 
@@ -123,7 +123,8 @@ def evaluate(models, x, y) -> tuple[list[float], list[float]]:
     net = _network(models)
     loss_sum = torch.zeros(len(models), device=x.device)
     correct = torch.zeros(len(models), device=x.device)
-    batch = max(64, EVAL_SAMPLES // len(models))  # bounded memory, whatever the stack width
+    per_pass = EVAL_SAMPLES if x.device.type == "cpu" else 16 * EVAL_SAMPLES  # GPUs like large batches
+    batch = max(64, per_pass // len(models))  # bounded memory, whatever the stack width
     for start in range(0, len(y), batch):
         xb, yb = x[start:start + batch], y[start:start + batch]
         logits = net(xb).view(len(models), len(yb), -1)
@@ -170,9 +171,10 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
     models = [seeded_cnn(first.seed).to(device, memory_format=torch.channels_last) for _ in configs]
     optimizers = [make_optimizer(m.parameters(), c.optimizer, c.lr) for m, c in zip(models, configs)]
     schedulers = [make_scheduler(o, c, total_steps) for o, c in zip(optimizers, configs)]
-    # Losses and LRs stay on the device; the host reads them every CHECK_EVERY steps (no sync per step on a GPU).
+    # Losses stay on the device; the host reads them every CHECK_EVERY steps on CPU, once per epoch on a GPU.
+    check_every = CHECK_EVERY if device.type == "cpu" else steps_per_epoch
     loss_log = torch.full((k, total_steps), math.nan, device=device)
-    lr_log = torch.zeros((k, total_steps))
+    lr_log = [[] for _ in range(k)]  # the LR each run used at each step
     active = list(range(k))  # runs still training
     stopped = {}  # run index -> step where it diverged
     first_loss = [None] * k
@@ -182,7 +184,7 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
 
     def check(upto: int) -> None:
         """Read the new losses back, stop any run that diverged, and rebuild the stack without it."""
-        nonlocal net, checked
+        nonlocal net, rows, checked
         low = max(0, checked - DIVERGE_WINDOW)  # enough history to fill the window
         recent = loss_log[:, low:upto].tolist()
         for i in list(active):
@@ -191,12 +193,12 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
             if at is not None:
                 stopped[i] = low + at
                 active.remove(i)
-        if active and len(active) < len(net_members):
-            net_members[:] = active
+        if active and len(active) < len(rows):
+            rows = torch.tensor(active, device=device)
             net = _network([models[i] for i in active])
         checked = upto
 
-    net, net_members, checked = _network(models), list(active), 0
+    net, rows, checked = _network(models), torch.arange(k, device=device), 0  # rows: loss_log rows of the stack
     bar = tqdm(total=total_steps, disable=not progress, leave=False,
                desc=f"{first.optimizer} lr={','.join(f'{c.lr:g}' for c in configs)}")
     step = 0
@@ -210,12 +212,12 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
                 optimizers[i].zero_grad(set_to_none=True)
             losses.sum().backward()  # runs are independent, so the sum's gradient is each run's own gradient
             for i in active:
-                lr_log[i, step] = optimizers[i].param_groups[0]["lr"]
+                lr_log[i].append(optimizers[i].param_groups[0]["lr"])
                 optimizers[i].step()
                 schedulers[i].step()
-            loss_log[active, step] = losses.detach()
+            loss_log[rows, step] = losses.detach()
             step += 1
-            if step % CHECK_EVERY == 0 or start + first.batch_size >= n:
+            if step % check_every == 0 or start + first.batch_size >= n:
                 check(step)
             share = (time.perf_counter() - tick) / max(len(active), 1)
             for i in active:
@@ -236,14 +238,14 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
     from lrlab import __version__
 
     runs = []
-    host_losses, host_lrs = loss_log.tolist(), lr_log.tolist()
+    host_losses = loss_log.tolist()
     for i, config in enumerate(configs):
         ran = stopped[i] + 1 if i in stopped else total_steps
         samples = (ran // steps_per_epoch) * n + min((ran % steps_per_epoch) * first.batch_size, n)
         runs.append(Run(
             config=config,
             losses=host_losses[i][:ran],
-            step_lrs=host_lrs[i][:ran],
+            step_lrs=lr_log[i][:ran],
             train_loss=[s[0] for s in epoch_stats[i]],
             test_loss=[s[1] for s in epoch_stats[i]],
             test_accuracy=[s[2] for s in epoch_stats[i]],

@@ -104,3 +104,14 @@ def test_smoke_profile_shrinks_the_run(monkeypatch):
     run = train(1e-3, progress=False)
     assert run.config.profile == "smoke" and run.config.epochs == 1 and run.config.train_size == 1024
     assert len(run.losses) == 32
+
+
+def test_reading_losses_once_per_epoch_as_on_a_gpu_gives_the_same_runs(monkeypatch):
+    """On a GPU the host reads the losses once per epoch; force that schedule on CPU and compare."""
+    configs = [TrainConfig(lr=lr, epochs=2, train_size=32 * 60, test_size=300) for lr in (1e-3, 100.0)]
+    often = fit(configs, progress=False)
+    monkeypatch.setattr(train_module, "CHECK_EVERY", 10**9)
+    once = fit(configs, progress=False)
+    assert once[0].losses == often[0].losses and once[0].test_accuracy == often[0].test_accuracy
+    assert once[1].diverged and once[1].stopped_at == often[1].stopped_at
+    assert once[1].losses == often[1].losses
