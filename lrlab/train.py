@@ -12,12 +12,13 @@ Every step is the gradient-descent update theta <- theta - eta * grad J(theta) (
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from lrlab import __version__
 from lrlab.config import TrainConfig, apply_profile, parse_lr
 from lrlab.data import load_mnist
 from lrlab.model import StackedCNN, seeded_cnn
@@ -60,7 +61,6 @@ class Run:
     stack_size: int = 1  # how many runs were trained together in one stacked model
     verdict: str | None = None  # too-low / good / too-high / diverged, set by a sweep (see lrlab.sweep.verdicts)
     lrlab_version: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def lr(self) -> float:
@@ -234,8 +234,6 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
             epoch_stats[i].append((epoch_losses[i], test_loss[j], test_acc[j]))
             seconds[i] += (time.perf_counter() - tick) / len(active)
     bar.close()
-
-    from lrlab import __version__
 
     runs = []
     host_losses = loss_log.tolist()
