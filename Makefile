@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.lrlab-installed
+# MathJax served with the book (not from a CDN), so equations render offline and in the browser check.
+MATHJAX_VERSION := 3.2.2
+MATHJAX_SHA256 := 0a6ded5abbce13331658dd239f34382abd06492c74b71b61e8caa8112ec55fa5
+MATHJAX := _static/mathjax/tex-chtml.js
 
 .PHONY: book test unit notebooks data setup browser-check bench clean
 
@@ -20,8 +24,19 @@ data: $(STAMP)
 	$(PY) -m lrlab fetch-data
 
 # The HTML book, executing every chapter (outputs cached by jupyter-cache); any cell error or warning fails it.
-book: data
+book: data $(MATHJAX)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# MathJax from the npm registry, checked by SHA-256; the script is copied last, so its presence means complete.
+$(MATHJAX):
+	@rm -rf .mathjax-tmp && mkdir -p .mathjax-tmp _static/mathjax
+	cd .mathjax-tmp && npm pack mathjax@$(MATHJAX_VERSION) --silent >/dev/null
+	tar -xzf .mathjax-tmp/mathjax-$(MATHJAX_VERSION).tgz -C .mathjax-tmp package/es5
+	echo "$(MATHJAX_SHA256)  .mathjax-tmp/package/es5/tex-chtml.js" | sha256sum -c --quiet
+	mkdir -p _static/mathjax/output/chtml/fonts
+	cp -r .mathjax-tmp/package/es5/output/chtml/fonts/woff-v2 _static/mathjax/output/chtml/fonts/
+	cp .mathjax-tmp/package/es5/tex-chtml.js $@
+	@rm -rf .mathjax-tmp
 
 # Unit tests, then every chapter under nbmake in the fast smoke profile.
 test: unit notebooks

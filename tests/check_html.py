@@ -30,9 +30,22 @@ def chapter_pages() -> list[str]:
     return [f"{name}.html" for name in [toc["root"]] + [entry["file"] for entry in toc["chapters"]]]
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the book; remembers what was missing instead of logging every request."""
+
+    missing: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        if code == 404 and not self.path.startswith("/favicon"):  # Chrome asks for a favicon by itself
+            self.missing.append(self.path)
+        super().send_error(code, message, explain)
+
+
 def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
@@ -53,9 +66,11 @@ def check(html: Path, screenshots: Path) -> list[str]:
                 problems.append(f"{page}: not built")
                 continue
             driver.get(f"{base}/{page}")
-            driver.execute_async_script("const done = arguments[0]; "
-                                        "Promise.all(Array.from(document.images).map(i => i.decode().catch(() => 0)))"
-                                        ".then(() => done());")
+            driver.execute_async_script(  # wait for the images to decode and MathJax to typeset
+                "const done = arguments[0]; "
+                "const math = window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.resolve(); "
+                "Promise.all([math, ...Array.from(document.images).map(i => i.decode().catch(() => 0))])"
+                ".then(() => done(), () => done());")
             text = driver.find_element("tag name", "body").text
             title = driver.title
             images = driver.execute_script(IMAGES_JS)
@@ -67,6 +82,9 @@ def check(html: Path, screenshots: Path) -> list[str]:
                 problems.append(f"{page}: a notebook chapter without any figure")
             if broken:
                 problems.append(f"{page}: {len(broken)} image(s) did not load: {broken[:3]}")
+            if driver.execute_script("return document.querySelectorAll('mjx-container').length") < len(
+                    driver.find_elements("css selector", "span.math, div.math")):
+                problems.append(f"{page}: equations did not render (MathJax)")
             for marker in ("Traceback (most recent call last)", "SMOKE PROFILE"):
                 if marker in text:
                     problems.append(f"{page}: shows {marker!r}")
@@ -79,7 +97,7 @@ def check(html: Path, screenshots: Path) -> list[str]:
     finally:
         driver.quit()
         server.shutdown()
-    return problems
+    return problems + [f"missing file requested: {path}" for path in QuietHandler.missing]
 
 
 def main() -> int:
