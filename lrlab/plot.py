@@ -34,21 +34,26 @@ def _runs(runs_or_sweep):
     return list(getattr(runs_or_sweep, "runs", runs_or_sweep))
 
 
-def _fmt(values) -> str:
-    values = sorted(set(values))
-    return ", ".join(f"{v:.2g}" for v in values)
+def _join(values, form: str = "{}") -> str:
+    return ", ".join(form.format(v) for v in sorted(set(values)))
 
 
 def provenance(runs) -> str:
     """One line saying what produced a figure: optimizers, LRs, seeds, epochs, data size, device, profile."""
     runs = _runs(runs)
     configs = [run.config for run in runs]
-    train = ", ".join(f"{n:,}" for n in sorted({c.train_size or 60000 for c in configs}))
-    test = ", ".join(f"{n:,}" for n in sorted({c.test_size or 10000 for c in configs}))
-    return (f"{len(runs)} runs · optimizer {', '.join(sorted({c.optimizer for c in configs}))} · lr {_fmt(c.lr for c in configs)}"
-            f" · seeds {_fmt(c.seed for c in configs)} · {_fmt(c.epochs for c in configs)} epoch(s) · batch "
-            f"{_fmt(c.batch_size for c in configs)} · {train} train / {test} test images · "
-            f"{', '.join(sorted({run.device for run in runs}))} · profile {', '.join(sorted({c.profile for c in configs}))}")
+    return " · ".join([
+        f"{len(runs)} runs",
+        f"optimizer {_join(c.optimizer for c in configs)}",
+        f"lr {_join((c.lr for c in configs), '{:.2g}')}",
+        f"seeds {_join(c.seed for c in configs)}",
+        f"{_join(c.epochs for c in configs)} epoch(s)",
+        f"batch {_join(c.batch_size for c in configs)}",
+        f"{_join((c.train_size or 60000 for c in configs), '{:,}')} train / "
+        f"{_join((c.test_size or 10000 for c in configs), '{:,}')} test images",
+        _join(run.device for run in runs),
+        f"profile {_join(c.profile for c in configs)}",
+    ])
 
 
 def annotate(fig, text: str, smoke: bool = False):
