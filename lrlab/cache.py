@@ -1,10 +1,12 @@
-"""On-disk cache of finished runs: one JSON file per run, keyed by its full config, device kind and lrlab version.
+"""On-disk cache of finished runs: one JSON file per run, keyed by its full config, device kind, lrlab version and a
+fingerprint of the code that trains (so an edited training loop never serves stale results).
 
 Each entry carries a SHA-256 of its own payload; an entry that is unreadable, truncated, altered or written by another
 version is ignored (and recomputed by the caller), never trusted. Writes go to a temporary file that is renamed into
 place, so an interrupted sweep leaves only whole entries behind.
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -18,13 +20,25 @@ from lrlab.paths import cache_root
 from lrlab.train import Run
 
 
+TRAINING_CODE = ("config.py", "data.py", "model.py", "optim.py", "train.py")  # what a run's numbers depend on
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 of the modules that produce a run's numbers."""
+    digest = hashlib.sha256()
+    for name in TRAINING_CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _canonical(data) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=True)
 
 
 def run_key(config: TrainConfig, device_type: str) -> str:
     """Name of the cache entry for a config trained on a kind of device ('cpu', 'cuda', 'mps')."""
-    identity = {"lrlab": __version__, "config": asdict(config), "device": device_type}
+    identity = {"lrlab": __version__, "code": code_fingerprint(), "config": asdict(config), "device": device_type}
     return hashlib.sha256(_canonical(identity).encode()).hexdigest()[:32]
 
 

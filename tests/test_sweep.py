@@ -104,3 +104,12 @@ def test_cache_is_keyed_by_config_and_can_be_turned_off(monkeypatch):
     assert calls == []  # served from the cache
     sweep([1e-3], cache=False, **SMALL)
     assert calls == [1]  # cache=False recomputes
+
+
+def test_cache_key_changes_with_the_config_the_device_and_the_training_code(monkeypatch):
+    config = TrainConfig(lr=1e-3)
+    key = run_cache.run_key(config, "cpu")
+    assert key == run_cache.run_key(TrainConfig(lr=1e-3), "cpu")
+    assert key != run_cache.run_key(TrainConfig(lr=1e-3, seed=1), "cpu") != run_cache.run_key(config, "cuda")
+    monkeypatch.setattr(run_cache, "code_fingerprint", lambda: "edited training loop")
+    assert run_cache.run_key(config, "cpu") != key
