@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lrlab import cache as run_cache
 from lrlab.config import TrainConfig, apply_profile, parse_lr
-from lrlab.train import Run, fit, pick_device
+from lrlab.train import Run, batch_key, fit, pick_device
 
 GOOD_FACTOR = 2.0  # a run is "good" when its final training loss is within 2x of the best run's
 STACK_WIDTH = {"cpu": 8, "cuda": 16, "mps": 8}  # runs trained together per stack (see benchmarks/README.md)
@@ -156,15 +156,13 @@ def run_configs(configs: list[TrainConfig], *, cache: bool = True, stack: int | 
     configs = [apply_profile(config) for config in configs]
     keys = [run_cache.run_key(config, device.type) for config in configs]
     done = {key: run_cache.load(key) for key in keys} if cache else {}
-    todo = [(key, config) for key, config in zip(keys, configs) if done.get(key) is None]
+    todo = {key: config for key, config in zip(keys, configs) if done.get(key) is None}  # each config once
     width = stack or STACK_WIDTH.get(device.type, 4)
 
-    def shares_batches(item):  # runs with equal values here see identical batches and can share a stack
-        c = item[1]
-        return (c.seed, c.epochs, c.batch_size, c.train_size, c.test_size, c.profile)
+    def shares_batches(item):
+        return batch_key(item[1])
 
-    todo.sort(key=shares_batches)
-    for _, same in itertools.groupby(todo, key=shares_batches):
+    for _, same in itertools.groupby(sorted(todo.items(), key=shares_batches), key=shares_batches):
         same = list(same)
         for start in range(0, len(same), width):
             chunk = same[start:start + width]

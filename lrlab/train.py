@@ -146,6 +146,11 @@ def _diverged_at(losses: list[float], first: float, start: int = 0) -> int | Non
     return None
 
 
+def batch_key(config: TrainConfig) -> tuple:
+    """Runs with equal keys see identical batches in identical order, so they can be trained as one stack."""
+    return config.seed, config.epochs, config.batch_size, config.train_size, config.test_size, config.profile
+
+
 def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=None) -> list[Run]:
     """Train several runs together, as one stacked model; they must share seed, epochs, batch size and subsets.
 
@@ -153,12 +158,10 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
     forward/backward pass is shared. A run that diverges is dropped from the stack and the others go on.
     """
     first = configs[0]
-    shared = ("seed", "epochs", "batch_size", "train_size", "test_size", "profile")
     for config in configs[1:]:
-        for name in shared:
-            if getattr(config, name) != getattr(first, name):
-                raise ValueError(f"runs trained together must share {name}: {getattr(config, name)} != "
-                                 f"{getattr(first, name)}")
+        if batch_key(config) != batch_key(first):
+            raise ValueError("runs trained together must share seed, epochs, batch size, subsets and profile; got "
+                             f"{batch_key(config)} and {batch_key(first)}")
     device = pick_device(device)
     data = load_mnist() if data is None else data
     x_train, y_train = to_device_tensors(data.train_images, data.train_labels, first.train_size, device)

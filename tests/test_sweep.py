@@ -113,3 +113,11 @@ def test_cache_key_changes_with_the_config_the_device_and_the_training_code(monk
     assert key != run_cache.run_key(TrainConfig(lr=1e-3, seed=1), "cpu") != run_cache.run_key(config, "cuda")
     monkeypatch.setattr(run_cache, "code_fingerprint", lambda: "edited training loop")
     assert run_cache.run_key(config, "cpu") != key
+
+
+def test_a_config_asked_for_twice_is_trained_once(monkeypatch):
+    real_fit, trained = sweep_module.fit, []
+    monkeypatch.setattr(sweep_module, "fit", lambda configs, **kw: trained.extend(configs) or real_fit(configs, **kw))
+    config = TrainConfig(lr=1e-3, epochs=1, train_size=320, test_size=100)
+    result = sweep_module.run_configs([config, config], cache=False, progress=False)
+    assert len(trained) == 1 and len(result.runs) == 2 and result.runs[0].losses == result.runs[1].losses

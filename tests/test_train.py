@@ -60,7 +60,7 @@ def test_a_diverging_run_inside_a_stack_does_not_disturb_the_others():
 
 
 def test_runs_of_a_stack_must_share_their_batches():
-    with pytest.raises(ValueError, match="share seed"):
+    with pytest.raises(ValueError, match="must share seed"):
         fit([TrainConfig(seed=0), TrainConfig(seed=1)], progress=False)
 
 
