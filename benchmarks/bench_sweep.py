@@ -4,7 +4,8 @@ The seed's loop: torchvision MNIST + ToTensor + DataLoader(batch_size=32, shuffl
 one learning rate after another. lrlab: `sweep(...)` over the same learning rates and the same number of steps
 (cache off). Prints both wall times and the ratio; `--full` runs the real 3-LR x 5-epoch experiment.
 
-    python benchmarks/bench_sweep.py              # 600 steps per LR (about a minute)
+    python benchmarks/bench_sweep.py              # 600 steps per LR (about 20 s)
+    python benchmarks/bench_sweep.py --repeat 5   # the same, alternating 5 times: median ratio
     python benchmarks/bench_sweep.py --full       # 5 full epochs per LR (about 5 minutes)
     python benchmarks/bench_sweep.py --only lrlab --lrs 1e-5 1e-4 3e-4 1e-3 3e-3 1e-2 3e-2 1e-1 --full --memory
 """
@@ -60,6 +61,8 @@ def main():
     parser.add_argument("--stack", type=int, default=None, help="lrlab stack width (default: lrlab's choice)")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--memory", action="store_true", help="report this process's peak resident memory")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="alternate the two sides this many times and report the median ratio (the VM is noisy)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     if args.threads:
@@ -68,27 +71,32 @@ def main():
     epochs, steps = (5, 5 * 1875) if args.full else (1, args.steps)
     results = {"lrs": args.lrs, "steps_per_lr": steps, "threads": torch.get_num_threads()}
 
-    if args.only != "lrlab":
-        start = time.perf_counter()
-        results["seed_runs"] = [seed_loop(lr, steps, epochs) for lr in args.lrs]
-        results["seed_s"] = time.perf_counter() - start
-        print(f"seed loop : {results['seed_s']:7.1f} s  " + "  ".join(
-            f"lr={r['lr']:g}: acc {100 * r['accuracy']:.2f}%" for r in results["seed_runs"]), flush=True)
-
-    if args.only != "seed":
-        subset = None if args.full else steps * 32
-        start = time.perf_counter()
-        result = sweep(args.lrs, epochs=epochs, train_size=subset, cache=False, stack=args.stack, progress=False)
-        results["lrlab_s"] = time.perf_counter() - start
-        results["lrlab_runs"] = [{"lr": r.lr, "final_loss": r.final_loss, "accuracy": r.final_accuracy,
-                                  "diverged": r.diverged} for r in result.runs]
-        print(f"lrlab     : {results['lrlab_s']:7.1f} s  " + "  ".join(
-            f"lr={r.lr:g}: acc {100 * r.final_accuracy:.2f}%" for r in result.runs), flush=True)
-
-    if "seed_s" in results and "lrlab_s" in results:
-        results["ratio"] = results["seed_s"] / results["lrlab_s"]
-        print(f"ratio     : {results['ratio']:.2f}x faster than the seed's loop "
-              f"({len(args.lrs)} LRs x {steps} steps, {results['threads']} threads)")
+    results["rounds"] = []
+    for round_ in range(args.repeat):
+        times = {}
+        if args.only != "lrlab":
+            start = time.perf_counter()
+            runs = [seed_loop(lr, steps, epochs) for lr in args.lrs]
+            times["seed_s"] = time.perf_counter() - start
+            print(f"seed loop : {times['seed_s']:7.1f} s  " + "  ".join(
+                f"lr={r['lr']:g}: acc {100 * r['accuracy']:.2f}%" for r in runs), flush=True)
+        if args.only != "seed":
+            subset = None if args.full else steps * 32
+            start = time.perf_counter()
+            result = sweep(args.lrs, epochs=epochs, train_size=subset, cache=False, stack=args.stack, progress=False)
+            times["lrlab_s"] = time.perf_counter() - start
+            print(f"lrlab     : {times['lrlab_s']:7.1f} s  " + "  ".join(
+                f"lr={r.lr:g}: acc {100 * r.final_accuracy:.2f}%" for r in result.runs), flush=True)
+        if len(times) == 2:
+            times["ratio"] = times["seed_s"] / times["lrlab_s"]
+            print(f"ratio     : {times['ratio']:.2f}x faster than the seed's loop "
+                  f"({len(args.lrs)} LRs x {steps} steps, {results['threads']} threads)", flush=True)
+        results["rounds"].append(times)
+    ratios = sorted(r["ratio"] for r in results["rounds"] if "ratio" in r)
+    if len(ratios) > 1:
+        results["median_ratio"] = ratios[len(ratios) // 2]
+        print(f"median ratio over {len(ratios)} rounds: {results['median_ratio']:.2f}x "
+              f"(range {ratios[0]:.2f}x .. {ratios[-1]:.2f}x)")
     if args.memory:
         results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory: {results['peak_rss_mb']:.0f} MB (resident, whole process)")
