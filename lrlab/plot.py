@@ -95,14 +95,14 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
     longest = max(len(run.losses) for run in runs)
     steps_per_epoch = max(run.steps_per_epoch for run in runs) or longest
     window = window or max(1, steps_per_epoch // 20)
-    for run in runs:
+    smoothed = [smooth(run.losses, window) for run in runs]
+    for run, averaged in zip(runs, smoothed):
         color = color_by(run) if color_by else lr_color(run.lr)
         steps = np.arange(1, len(run.losses) + 1)
         losses = np.asarray(run.losses, dtype=float)
         if raw:
             ax.plot(steps, np.where(np.isfinite(losses), losses, np.nan), color=color, alpha=0.18, lw=0.6)
-        ax.plot(steps, smooth(losses, window), color=color, lw=1.8,
-                label=_label(run, several_optimizers, several_schedules))
+        ax.plot(steps, averaged, color=color, lw=1.8, label=_label(run, several_optimizers, several_schedules))
         if run.diverged:  # an x where it stopped, at the top edge when the loss went off the chart
             ax.plot(len(losses), 0.97, marker="x", color=color, ms=11, mew=2.5,
                     transform=ax.get_xaxis_transform(), clip_on=False)
@@ -112,7 +112,7 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
         ax.axvline(boundary, color="0.6", ls=":", lw=0.8)
     if log:
         ax.set_yscale("log")
-    calm = [smooth(run.losses, window) for run in runs if not run.diverged and len(run.losses)]
+    calm = [averaged for run, averaged in zip(runs, smoothed) if not run.diverged and len(run.losses)]
     if calm and np.isfinite(max(np.nanmax(c) for c in calm)):
         # Frame the smoothed curves: a diverged run's explosion, or single batches with a loss near 0 on the log
         # axis, would otherwise squash everything that matters into a thin band.
