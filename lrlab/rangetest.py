@@ -39,6 +39,7 @@ class RangeTest:
     device: str
     profile: str
     steps_planned: int
+    batch_size: int
 
 
 def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: float = 10.0, steps: int = 400,
@@ -76,7 +77,7 @@ def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: fl
     slopes = np.gradient(finite[: lowest + 1], np.log10(lrs[: lowest + 1])) if lowest > 1 else np.array([0.0])
     return RangeTest(optimizer=optimizer, lrs=lrs, losses=losses, smoothed=smoothed,
                      suggestion=lrs[lowest] / 10, steepest=lrs[int(np.argmin(slopes))], min_loss_lr=lrs[lowest],
-                     device=str(device), profile=profile, steps_planned=steps)
+                     device=str(device), profile=profile, steps_planned=steps, batch_size=batch_size)
 
 
 def plot_range_test(tests: list[RangeTest], *, best_lrs: dict[str, float] | None = None):
@@ -101,5 +102,6 @@ def plot_range_test(tests: list[RangeTest], *, best_lrs: dict[str, float] | None
     smoke = any(t.profile == "smoke" for t in tests)
     return annotate(fig, f"{len(tests)} range test(s) · {', '.join(t.optimizer for t in tests)} · "
                          f"{tests[0].lrs[0]:.0e} → up to {max(t.lrs[-1] for t in tests):.0e} over ≤ "
-                         f"{tests[0].steps_planned} steps of batch 32 · 60000 train images · {tests[0].device} · "
+                         f"{tests[0].steps_planned} steps of batch {tests[0].batch_size} · 60,000 train images · "
+                         f"{tests[0].device} · "
                          f"profile {tests[0].profile}", smoke=smoke)

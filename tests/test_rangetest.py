@@ -18,3 +18,9 @@ def test_range_test_ramps_exponentially_and_suggests_a_decade_below_the_minimum(
 def test_range_test_stops_once_the_loss_explodes():
     test = lr_range_test(optimizer="sgd", start_lr=1e-2, end_lr=1e4, steps=200, progress=False)
     assert len(test.lrs) < 200 and test.lrs[-1] < 1e4
+
+
+def test_range_test_figure_states_its_batch_size():
+    test = lr_range_test(optimizer="adam", steps=30, batch_size=16, progress=False)
+    assert test.batch_size == 16
+    assert any("batch 16" in t.get_text() for t in plot_range_test([test]).texts)
