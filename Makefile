@@ -9,7 +9,7 @@ MATHJAX_VERSION := 3.2.2
 MATHJAX_SHA256 := 0a6ded5abbce13331658dd239f34382abd06492c74b71b61e8caa8112ec55fa5
 MATHJAX := _static/mathjax/tex-chtml.js
 
-.PHONY: book test unit notebooks data setup browser-check bench clean
+.PHONY: book test lint unit notebooks data setup browser-check bench clean
 
 setup: $(STAMP)
 
@@ -38,8 +38,11 @@ $(MATHJAX):
 	cp .mathjax-tmp/package/es5/tex-chtml.js $@
 	@rm -rf .mathjax-tmp
 
-# Unit tests, then every chapter under nbmake in the fast smoke profile.
-test: unit notebooks
+# Lint, unit tests, then every chapter under nbmake in the fast smoke profile.
+test: lint unit notebooks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 unit: data
 	$(VENV)/bin/pytest tests

@@ -23,7 +23,7 @@ from torchvision import datasets, transforms
 from lrlab.data import load_mnist
 from lrlab.model import CNN
 from lrlab.paths import data_root
-from lrlab.sweep import sweep
+from lrlab.sweeps import sweep
 
 
 def seed_loop(lr: float, steps: int, epochs: int) -> dict:
@@ -72,7 +72,7 @@ def main():
     results = {"lrs": args.lrs, "steps_per_lr": steps, "threads": torch.get_num_threads()}
 
     results["rounds"] = []
-    for round_ in range(args.repeat):
+    for _ in range(args.repeat):
         times = {}
         if args.only != "lrlab":
             start = time.perf_counter()

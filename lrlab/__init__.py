@@ -1,20 +1,37 @@
-"""lrlab: the experiments behind "Riding the Learning Curve"."""
+"""lrlab: the experiments behind "Riding the Learning Curve".
 
-__version__ = "0.1.0"
+    import lrlab
+    result = lrlab.sweep([1e-4, 1e-3, 1e-2], epochs=5)   # one run per learning rate: cached, stacked, labelled
+    print(result.table())
+    lrlab.plot.loss_curves(result)
+
+Modules: config (TrainConfig), data (MNIST), model (CNN), optim (optimizers and schedules), loop (the readable
+training loop, the reference), engine (the fast stacked loop sweeps use), runs (the Run record), sweeps, store (the
+run cache), plot, quadratic (gradient descent on a bowl), rangetest (Smith's LR range test).
+"""
+
+__version__ = "0.2.0"
+
+from lrlab import plot, quadratic  # noqa: E402  (the modules a chapter uses by name)
+from lrlab.config import DEFAULTS, TrainConfig  # noqa: E402
+from lrlab.data import fetch_mnist, load_mnist, pick_device  # noqa: E402
+from lrlab.loop import train, train_epoch  # noqa: E402
+from lrlab.model import CNN  # noqa: E402
+from lrlab.rangetest import RangeTest, lr_range_test  # noqa: E402
+from lrlab.runs import Run  # noqa: E402
+from lrlab.sweeps import Sweep, run_configs, sweep  # noqa: E402
+
+__all__ = [
+    "CNN", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "fetch_mnist", "load_mnist", "lr_range_test",
+    "pick_device", "plot", "quadratic", "run_configs", "show_source", "sweep", "train", "train_epoch",
+]
 
 
-def setup() -> str:
-    """Figure defaults for the book's pages, and one line saying where the experiments will run."""
-    import matplotlib.pyplot as plt
-    import torch
+def show_source(obj):
+    """The source code of a function or class as it runs, shown as a highlighted code block in Jupyter and in the
+    book (a Markdown output, which myst-nb renders like the book's own code blocks)."""
+    import inspect
 
-    from lrlab.config import active_profile
-    from lrlab.train import pick_device
+    from IPython.display import Markdown
 
-    plt.rcParams.update({"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False,
-                         "savefig.bbox": "tight"})
-    line = (f"lrlab {__version__} · torch {torch.__version__} · device {pick_device()} · "
-            f"profile {active_profile()}")
-    if active_profile() == "smoke":
-        line += " (LRLAB_PROFILE=smoke: tiny quick runs for testing; unset it for the real experiments)"
-    return line
+    return Markdown(f"```python\n{inspect.getsource(obj)}```")

@@ -4,10 +4,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from lrlab.config import OPTIMIZERS, SCHEDULES
+from lrlab.config import DEFAULTS, OPTIMIZERS, SCHEDULES
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options; training defaults come from lrlab.config.DEFAULTS."""
     parser = argparse.ArgumentParser(
         prog="python -m lrlab",
         description="The experiments of 'Riding the Learning Curve': get MNIST, and sweep learning rates of a small "
@@ -26,17 +27,27 @@ def main(argv=None) -> int:
                                           "results table, and write loss_curves.png, accuracy_vs_lr.png and "
                                           "runs.json to --out. Finished runs are cached and reused.")
     run.add_argument("--lr", nargs="+", required=True, help="learning rates, e.g. 1e-4 1e-3 1e-2")
-    run.add_argument("--epochs", type=int, default=5, help="passes over the training set (default 5)")
-    run.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="default adam")
-    run.add_argument("--schedule", default="constant", choices=SCHEDULES, help="default constant")
-    run.add_argument("--batch-size", type=int, default=32, help="default 32")
-    run.add_argument("--seeds", type=int, nargs="+", default=[0], help="default 0")
-    run.add_argument("--train-size", type=int, default=None, help="use a fixed subset of training images")
-    run.add_argument("--test-size", type=int, default=None, help="use a fixed subset of test images")
+    run.add_argument("--epochs", type=int, default=DEFAULTS.epochs,
+                     help=f"passes over the training set (default {DEFAULTS.epochs})")
+    run.add_argument("--optimizer", default=DEFAULTS.optimizer, choices=OPTIMIZERS,
+                     help=f"default {DEFAULTS.optimizer}")
+    run.add_argument("--schedule", default=DEFAULTS.schedule, choices=SCHEDULES, help=f"default {DEFAULTS.schedule}")
+    run.add_argument("--warmup-steps", type=int, default=DEFAULTS.warmup_steps,
+                     help=f"steps of linear warm-up (default {DEFAULTS.warmup_steps})")
+    run.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size, help=f"default {DEFAULTS.batch_size}")
+    run.add_argument("--seeds", type=int, nargs="+", default=[DEFAULTS.seed], help=f"default {DEFAULTS.seed}")
+    run.add_argument("--train-size", type=int, default=DEFAULTS.train_size,
+                     help="use a fixed subset of training images (default: all 60,000)")
+    run.add_argument("--test-size", type=int, default=DEFAULTS.test_size,
+                     help="use a fixed subset of test images (default: all 10,000)")
     run.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     run.add_argument("--no-cache", action="store_true", help="recompute every run")
     run.add_argument("--out", type=Path, default=Path("sweep-results"), help="output folder (default sweep-results)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
 
     from lrlab.data import DataError
 
@@ -56,16 +67,16 @@ def _sweep(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from lrlab import plot
-    from lrlab.sweep import sweep
+    import lrlab
 
-    result = sweep(args.lr, seeds=args.seeds, optimizer=args.optimizer, epochs=args.epochs, schedule=args.schedule,
-                   batch_size=args.batch_size, train_size=args.train_size, test_size=args.test_size,
-                   device=args.device, cache=not args.no_cache)
+    result = lrlab.sweep(args.lr, seeds=args.seeds, optimizer=args.optimizer, epochs=args.epochs,
+                         schedule=args.schedule, warmup_steps=args.warmup_steps, batch_size=args.batch_size,
+                         train_size=args.train_size, test_size=args.test_size, device=args.device,
+                         cache=not args.no_cache)
     print(result.table())
     args.out.mkdir(parents=True, exist_ok=True)
-    plot.loss_curves(result).savefig(args.out / "loss_curves.png", dpi=120, bbox_inches="tight")
-    plot.accuracy_vs_lr(result).savefig(args.out / "accuracy_vs_lr.png", dpi=120, bbox_inches="tight")
+    lrlab.plot.loss_curves(result).savefig(args.out / "loss_curves.png", dpi=120, bbox_inches="tight")
+    lrlab.plot.accuracy_vs_lr(result).savefig(args.out / "accuracy_vs_lr.png", dpi=120, bbox_inches="tight")
     print(f"wrote {result.save(args.out)}, loss_curves.png and accuracy_vs_lr.png in {args.out}")
     return 0
 

@@ -50,6 +50,9 @@ class TrainConfig:
             raise ValueError("Invalid training config: " + "; ".join(problems))
 
 
+DEFAULTS = TrainConfig()  # the one place defaults live: lrlab.train, lrlab.sweep and the CLI read theirs from here
+
+
 def parse_lr(value, where: str = "learning rate") -> float:
     """A learning rate as a float: real numbers and numeric strings such as "1e-3" are accepted, the rest refused.
 
@@ -78,19 +81,19 @@ def active_profile() -> str:
     return profile
 
 
-def apply_profile(config: TrainConfig) -> TrainConfig:
+def apply_profile(settings: TrainConfig) -> TrainConfig:
     """The config as the active profile runs it: unchanged in 'full', cut to a small subset and 1 epoch in 'smoke'."""
-    if active_profile() != "smoke" or config.profile == "smoke":
-        return config
+    if active_profile() != "smoke" or settings.profile == "smoke":
+        return settings
 
     def cut(value, limit):
         return limit if value is None else min(value, limit)
 
     return replace(
-        config,
-        epochs=min(config.epochs, SMOKE["epochs"]),
-        train_size=cut(config.train_size, SMOKE["train_size"]),
-        test_size=cut(config.test_size, SMOKE["test_size"]),
-        warmup_steps=min(config.warmup_steps, 4),
+        settings,
+        epochs=min(settings.epochs, SMOKE["epochs"]),
+        train_size=cut(settings.train_size, SMOKE["train_size"]),
+        test_size=cut(settings.test_size, SMOKE["test_size"]),
+        warmup_steps=min(settings.warmup_steps, 4),
         profile="smoke",
     )

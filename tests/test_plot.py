@@ -3,7 +3,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from lrlab import plot  # noqa: E402
-from lrlab.sweep import sweep  # noqa: E402
+from lrlab.sweeps import sweep  # noqa: E402
 
 
 def _texts(fig):

@@ -3,12 +3,11 @@ import json
 import numpy as np
 import pytest
 
-from lrlab import cache as run_cache
-from lrlab import sweep as sweep_module
+from lrlab import store, sweeps
 from lrlab.config import TrainConfig
 from lrlab.paths import cache_root
-from lrlab.sweep import sweep, validate_lrs, verdicts
-from lrlab.train import Run
+from lrlab.runs import Run
+from lrlab.sweeps import sweep, validate_lrs, verdicts
 
 SMALL = dict(epochs=1, train_size=640, test_size=300, progress=False)
 
@@ -32,7 +31,7 @@ def test_lr_lists_are_parsed():
     ([1e-3, 1e-2, "1e-3"], r"#3 \('1e-3'\) repeats #1"),
 ])
 def test_bad_lr_lists_raise_a_clear_error_before_anything_runs(lrs, message, monkeypatch):
-    monkeypatch.setattr(sweep_module, "fit", lambda *a, **k: pytest.fail("trained despite a bad list"))
+    monkeypatch.setattr(sweeps, "fit", lambda *a, **k: pytest.fail("trained despite a bad list"))
     with pytest.raises(ValueError, match=message):
         sweep(lrs)
 
@@ -61,7 +60,7 @@ def test_sweep_runs_every_lr_and_seed_and_goes_on_after_a_divergence():
 
 
 def test_an_interrupted_sweep_resumes_with_its_finished_runs(monkeypatch):
-    real_fit, calls = sweep_module.fit, []
+    real_fit, calls = sweeps.fit, []
 
     def fit_then_interrupt(configs, **kwargs):
         calls.append([c.lr for c in configs])
@@ -69,12 +68,12 @@ def test_an_interrupted_sweep_resumes_with_its_finished_runs(monkeypatch):
             raise KeyboardInterrupt  # the student pressed stop during the second run
         return real_fit(configs, **kwargs)
 
-    monkeypatch.setattr(sweep_module, "fit", fit_then_interrupt)
+    monkeypatch.setattr(sweeps, "fit", fit_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         sweep([1e-3, 1e-2, 1e-1], stack=1, **SMALL)
     assert len(list(cache_root().glob("*.json"))) == 1 and not list(cache_root().glob("*.part"))
     calls.clear()
-    monkeypatch.setattr(sweep_module, "fit", lambda configs, **kw: calls.append([c.lr for c in configs])
+    monkeypatch.setattr(sweeps, "fit", lambda configs, **kw: calls.append([c.lr for c in configs])
                         or real_fit(configs, **kw))
     result = sweep([1e-3, 1e-2, 1e-1], stack=1, **SMALL)
     assert calls == [[1e-2], [1e-1]]  # the finished 1e-3 run came from the cache
@@ -87,19 +86,19 @@ def test_a_corrupt_or_altered_cache_entry_is_recomputed(monkeypatch):
     data = json.loads(entry.read_text())
     data["run"]["test_accuracy"] = [1.0]  # altered: the checksum no longer matches
     entry.write_text(json.dumps(data))
-    assert run_cache.load(entry.stem) is None
+    assert store.load(entry.stem) is None
     entry.write_text(entry.read_text()[:100])  # truncated
-    assert run_cache.load(entry.stem) is None
+    assert store.load(entry.stem) is None
     again = sweep([1e-3], **SMALL).runs[0]
-    assert again.losses == first.losses and run_cache.load(entry.stem) is not None
+    assert again.losses == first.losses and store.load(entry.stem) is not None
 
 
 def test_cache_is_keyed_by_config_and_can_be_turned_off(monkeypatch):
     sweep([1e-3], **SMALL)
     sweep([1e-3], seeds=(1,), **SMALL)
     assert len(list(cache_root().glob("*.json"))) == 2
-    real_fit, calls = sweep_module.fit, []
-    monkeypatch.setattr(sweep_module, "fit", lambda configs, **kw: calls.append(1) or real_fit(configs, **kw))
+    real_fit, calls = sweeps.fit, []
+    monkeypatch.setattr(sweeps, "fit", lambda configs, **kw: calls.append(1) or real_fit(configs, **kw))
     sweep([1e-3], **SMALL)
     assert calls == []  # served from the cache
     sweep([1e-3], cache=False, **SMALL)
@@ -108,16 +107,16 @@ def test_cache_is_keyed_by_config_and_can_be_turned_off(monkeypatch):
 
 def test_cache_key_changes_with_the_config_the_device_and_the_training_code(monkeypatch):
     config = TrainConfig(lr=1e-3)
-    key = run_cache.run_key(config, "cpu")
-    assert key == run_cache.run_key(TrainConfig(lr=1e-3), "cpu")
-    assert key != run_cache.run_key(TrainConfig(lr=1e-3, seed=1), "cpu") != run_cache.run_key(config, "cuda")
-    monkeypatch.setattr(run_cache, "code_fingerprint", lambda: "edited training loop")
-    assert run_cache.run_key(config, "cpu") != key
+    key = store.run_key(config, "cpu")
+    assert key == store.run_key(TrainConfig(lr=1e-3), "cpu")
+    assert key != store.run_key(TrainConfig(lr=1e-3, seed=1), "cpu") != store.run_key(config, "cuda")
+    monkeypatch.setattr(store, "code_fingerprint", lambda: "edited training loop")
+    assert store.run_key(config, "cpu") != key
 
 
 def test_a_config_asked_for_twice_is_trained_once(monkeypatch):
-    real_fit, trained = sweep_module.fit, []
-    monkeypatch.setattr(sweep_module, "fit", lambda configs, **kw: trained.extend(configs) or real_fit(configs, **kw))
+    real_fit, trained = sweeps.fit, []
+    monkeypatch.setattr(sweeps, "fit", lambda configs, **kw: trained.extend(configs) or real_fit(configs, **kw))
     config = TrainConfig(lr=1e-3, epochs=1, train_size=320, test_size=100)
-    result = sweep_module.run_configs([config, config], cache=False, progress=False)
+    result = sweeps.run_configs([config, config], cache=False, progress=False)
     assert len(trained) == 1 and len(result.runs) == 2 and result.runs[0].losses == result.runs[1].losses

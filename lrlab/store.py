@@ -17,10 +17,10 @@ from pathlib import Path
 from lrlab import __version__
 from lrlab.config import TrainConfig
 from lrlab.paths import cache_root
-from lrlab.train import Run
+from lrlab.runs import Run
 
-
-TRAINING_CODE = ("config.py", "data.py", "model.py", "optim.py", "train.py")  # what a run's numbers depend on
+# What a sweep's numbers depend on (the reference loop, lrlab/loop.py, trains no cached run).
+TRAINING_CODE = ("config.py", "data.py", "model.py", "optim.py", "runs.py", "engine.py")
 
 
 @functools.lru_cache(maxsize=1)

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lrlab import cache as run_cache
-from lrlab.config import TrainConfig, apply_profile, parse_lr
-from lrlab.train import Run, batch_key, fit, pick_device
+from lrlab import store
+from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
+from lrlab.data import pick_device
+from lrlab.engine import batch_key, fit
+from lrlab.runs import Run
 
 GOOD_FACTOR = 2.0  # a run is "good" when its final training loss is within 2x of the best run's
 STACK_WIDTH = {"cpu": 8, "cuda": 16, "mps": 8}  # runs trained together per stack (see benchmarks/README.md)
@@ -154,8 +156,8 @@ def run_configs(configs: list[TrainConfig], *, cache: bool = True, stack: int | 
     """
     device = pick_device(device)
     configs = [apply_profile(config) for config in configs]
-    keys = [run_cache.run_key(config, device.type) for config in configs]
-    done = {key: run_cache.load(key) for key in keys} if cache else {}
+    keys = [store.run_key(config, device.type) for config in configs]
+    done = {key: store.load(key) for key in keys} if cache else {}
     todo = {key: config for key, config in zip(keys, configs) if done.get(key) is None}  # each config once
     width = stack or STACK_WIDTH.get(device.type, 4)
 
@@ -169,22 +171,30 @@ def run_configs(configs: list[TrainConfig], *, cache: bool = True, stack: int | 
             for (key, _), run in zip(chunk, fit([c for _, c in chunk], device=device, progress=progress)):
                 done[key] = run
                 if cache:
-                    run_cache.save(run, key)  # each finished run at once: an interrupted sweep keeps it
+                    store.save(run, key)  # each finished run at once: an interrupted sweep keeps it
     runs = [done[key] for key in keys]
     runs = [replace(run, verdict=verdict) for run, verdict in zip(runs, verdicts(runs))]
     return Sweep(runs)
 
 
-def sweep(lrs, *, seeds=(0,), cache: bool = True, stack: int | None = None, device=None, progress: bool = True,
-          **train_kwargs) -> Sweep:
-    """Train one run per (lr, seed) with the same settings otherwise (see TrainConfig for train_kwargs).
+def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
+          batch_size: int = DEFAULTS.batch_size, train_size: int | None = DEFAULTS.train_size,
+          test_size: int | None = DEFAULTS.test_size, seeds=(DEFAULTS.seed,), schedule: str = DEFAULTS.schedule,
+          warmup_steps: int = DEFAULTS.warmup_steps, cache: bool = True, stack: int | None = None, device=None,
+          progress: bool = True) -> Sweep:
+    """Train the CNN on MNIST once per (optimizer, lr, seed), with the same settings otherwise; return a Sweep.
 
-    `optimizer` may also be a list of optimizer names, giving one run per (optimizer, lr, seed).
+    lrs: the learning rates, a list such as [1e-4, 1e-3, 1e-2] ("1e-3" in quotes works too).
+    optimizer: sgd, momentum, rmsprop or adam, or a list of them. seeds: one run per seed for every LR.
+    epochs, batch_size, train_size, test_size, schedule, warmup_steps: as in lrlab.TrainConfig (defaults: the
+    seed's experiment). cache: load finished runs from the run cache and save new ones (LRLAB_CACHE).
+    stack: runs trained together (None: a width measured to be fast on this device). device: cpu, cuda or mps
+    (None: the best there is). Each run gets a verdict: too-low, good, too-high or diverged (see verdicts).
     """
     lrs = validate_lrs(lrs)
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
-    optimizers = train_kwargs.pop("optimizer", "adam")
-    optimizers = [optimizers] if isinstance(optimizers, str) else list(optimizers)
-    configs = [TrainConfig(lr=lr, optimizer=opt, seed=seed, **train_kwargs)
-               for opt in optimizers for lr in lrs for seed in seeds]
+    optimizers = [optimizer] if isinstance(optimizer, str) else list(optimizer)
+    configs = [TrainConfig(lr=lr, optimizer=name, seed=seed, epochs=epochs, batch_size=batch_size,
+                           train_size=train_size, test_size=test_size, schedule=schedule, warmup_steps=warmup_steps)
+               for name in optimizers for lr in lrs for seed in seeds]
     return run_configs(configs, cache=cache, stack=stack, device=device, progress=progress)

@@ -1,0 +1,181 @@
+"""The fast engine behind sweeps: K runs that share their batches, trained in lock-step as one stacked model.
+
+Each run keeps its own model, optimizer and schedule (exact torch.optim semantics for its own LR); only the
+forward/backward pass is shared, through StackedCNN. Per step it does what the reference loop (`lrlab.loop`) does
+for one run: forward, backward, step, then bookkeeping; tests check that both give the same losses.
+"""
+
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from lrlab import __version__
+from lrlab.config import TrainConfig
+from lrlab.data import eval_tensors, pick_device, train_tensors
+from lrlab.model import StackedCNN, new_model
+from lrlab.optim import make_optimizer, make_scheduler
+from lrlab.runs import DIVERGE_WINDOW, Run, diverged_at, samples_seen
+
+CHECK_EVERY = 100  # on CPU, steps between looks for divergence; on a GPU the host looks once per epoch (one sync)
+EVAL_SAMPLES = 1024  # test images x stacked models per evaluation pass: ~80 KB of activations each, so ~80 MB
+
+
+def batch_key(config: TrainConfig) -> tuple:
+    """Runs with equal keys see identical batches in identical order, so they can be trained as one stack."""
+    return config.seed, config.epochs, config.batch_size, config.train_size, config.test_size, config.profile
+
+
+def _network(models):
+    """The plain CNN for one run, the stacked view for several."""
+    return models[0] if len(models) == 1 else StackedCNN(models)
+
+
+def _stacked_losses(net, x, y, k):
+    """Mean cross-entropy of each of the k models on one batch: a tensor [k]."""
+    logits = net(x)
+    if k == 1 and logits.dim() == 2:
+        return F.cross_entropy(logits, y).unsqueeze(0)
+    per_sample = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.repeat(k), reduction="none")
+    return per_sample.view(k, -1).mean(1)
+
+
+@torch.inference_mode()
+def evaluate_stack(models, x, y) -> tuple[list[float], list[float]]:
+    """Test loss and accuracy of each model, computed in large batches in one stacked pass."""
+    net = _network(models)
+    loss_sum = torch.zeros(len(models), device=x.device)
+    correct = torch.zeros(len(models), device=x.device)
+    per_pass = EVAL_SAMPLES if x.device.type == "cpu" else 16 * EVAL_SAMPLES  # GPUs like large batches
+    batch = max(64, per_pass // len(models))  # bounded memory, whatever the stack width
+    for start in range(0, len(y), batch):
+        xb, yb = x[start:start + batch], y[start:start + batch]
+        logits = net(xb).view(len(models), len(yb), -1)
+        loss_sum += F.cross_entropy(logits.flatten(0, 1), yb.repeat(len(models)), reduction="none").view(
+            len(models), -1).sum(1)
+        correct += (logits.argmax(-1) == yb).sum(1)
+    return (loss_sum / len(y)).tolist(), (correct / len(y)).tolist()
+
+
+class Stack:
+    """The state of K runs training together. Losses stay on the device until `check` reads them back."""
+
+    def __init__(self, configs: list[TrainConfig], device: torch.device, steps_per_epoch: int):
+        k, first = len(configs), configs[0]
+        self.configs, self.device, self.steps_per_epoch = configs, device, steps_per_epoch
+        total_steps = steps_per_epoch * first.epochs
+        self.models = [new_model(first.seed, device) for _ in configs]  # same seed: identical initial weights
+        self.optimizers = [make_optimizer(m.parameters(), c.optimizer, c.lr) for m, c in zip(self.models, configs)]
+        self.schedulers = [make_scheduler(o, c, total_steps) for o, c in zip(self.optimizers, configs)]
+        self.loss_log = torch.full((k, total_steps), math.nan, device=device)
+        self.lr_log = [[] for _ in range(k)]  # the LR each run used at each step
+        self.epoch_stats = [[] for _ in range(k)]  # (train loss, test loss, test accuracy) per finished epoch
+        self.seconds = [0.0] * k
+        self.active = list(range(k))  # runs still training
+        self.stopped = {}  # run index -> step where it diverged
+        self.first_loss = [None] * k
+        self.step = self.checked = 0  # steps taken; steps already checked for divergence
+        self._restack()
+
+    def _restack(self) -> None:
+        self.rows = torch.tensor(self.active, device=self.device)  # loss_log rows of the active runs
+        self.net = _network([self.models[i] for i in self.active])
+
+    def train_step(self, images, labels) -> None:
+        losses = _stacked_losses(self.net, images, labels, len(self.active))  # forward: J(θ) of each run
+        for i in self.active:
+            self.optimizers[i].zero_grad(set_to_none=True)
+        losses.sum().backward()  # backward: runs are independent, so the sum's gradient is each run's own
+        for i in self.active:
+            self.optimizers[i].step()  # step: each run with its own optimizer and η
+            self.lr_log[i].append(self.optimizers[i].param_groups[0]["lr"])  # bookkeeping
+            self.schedulers[i].step()
+        self.loss_log[self.rows, self.step] = losses.detach()
+        self.step += 1
+
+    def check(self) -> None:
+        """Read the new losses back, stop any run that diverged, and rebuild the stack without it."""
+        low = max(0, self.checked - DIVERGE_WINDOW)  # enough history to fill the window
+        recent = self.loss_log[:, low:self.step].tolist()
+        for i in list(self.active):
+            if self.first_loss[i] is None:
+                self.first_loss[i] = recent[i][0]
+            at = diverged_at(recent[i], self.first_loss[i], start=self.checked - low)
+            if at is not None:
+                self.stopped[i] = low + at
+                self.active.remove(i)
+        if self.active and len(self.active) < len(self.rows):
+            self._restack()
+        self.checked = self.step
+
+    def charge(self, seconds: float) -> None:
+        """Share wall time equally among the runs still training."""
+        for i in self.active:
+            self.seconds[i] += seconds / len(self.active)
+
+    def end_epoch(self, test_images, test_labels) -> None:
+        """Evaluate the active runs and record the epoch's mean training loss."""
+        test_loss, test_acc = evaluate_stack([self.models[i] for i in self.active], test_images, test_labels)
+        epoch_losses = self.loss_log[:, self.step - self.steps_per_epoch:self.step].mean(1).tolist()
+        for j, i in enumerate(self.active):
+            self.epoch_stats[i].append((epoch_losses[i], test_loss[j], test_acc[j]))
+
+    def runs(self, n_images: int) -> list[Run]:
+        host_losses = self.loss_log.tolist()
+        runs = []
+        for i, config in enumerate(self.configs):
+            ran = self.stopped[i] + 1 if i in self.stopped else len(host_losses[i])
+            stats = self.epoch_stats[i]
+            runs.append(Run(
+                config=config, losses=host_losses[i][:ran], step_lrs=self.lr_log[i][:ran],
+                train_loss=[s[0] for s in stats], test_loss=[s[1] for s in stats],
+                test_accuracy=[s[2] for s in stats], seconds=self.seconds[i],
+                samples_per_s=samples_seen(ran, self.steps_per_epoch, n_images, config.batch_size)
+                / max(self.seconds[i], 1e-9),
+                device=str(self.device), diverged=i in self.stopped, stopped_at=self.stopped.get(i),
+                steps_per_epoch=self.steps_per_epoch, stack_size=len(self.configs), lrlab_version=__version__))
+        return runs
+
+
+def _shared(configs: list[TrainConfig]) -> TrainConfig:
+    """The first config, after checking that every config shares its batches."""
+    for config in configs[1:]:
+        if batch_key(config) != batch_key(configs[0]):
+            raise ValueError("runs trained together must share seed, epochs, batch size, subsets and profile; got "
+                             f"{batch_key(config)} and {batch_key(configs[0])}")
+    return configs[0]
+
+
+def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=None) -> list[Run]:
+    """Train several runs together as one stack; they must share seed, epochs, batch size and subsets (batch_key).
+    A run that diverges is dropped from the stack and the others go on."""
+    first, device = _shared(configs), pick_device(device)
+    images, labels = train_tensors(first, device, data)
+    test_images, test_labels = eval_tensors(first, device, data)
+    n, batch_size = len(labels), first.batch_size
+    stack = Stack(configs, device, steps_per_epoch=math.ceil(n / batch_size))
+    check_every = CHECK_EVERY if device.type == "cpu" else stack.steps_per_epoch  # host reads = syncs
+    shuffle = torch.Generator().manual_seed(first.seed)
+    bar = tqdm(total=stack.steps_per_epoch * first.epochs, disable=not progress, leave=False,
+               desc=f"{first.optimizer} lr={','.join(f'{c.lr:g}' for c in configs)}")
+    for _ in range(first.epochs):
+        order = torch.randperm(n, generator=shuffle).to(device)
+        for start in range(0, n, batch_size):
+            tick = time.perf_counter()
+            batch = order[start:start + batch_size]
+            stack.train_step(images[batch], labels[batch])
+            if stack.step % check_every == 0 or start + batch_size >= n:
+                stack.check()
+            stack.charge(time.perf_counter() - tick)
+            bar.update(1)
+            if not stack.active:
+                break
+        if not stack.active:
+            break
+        tick = time.perf_counter()
+        stack.end_epoch(test_images, test_labels)
+        stack.charge(time.perf_counter() - tick)
+    bar.close()
+    return stack.runs(n)

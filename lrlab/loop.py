@@ -1,0 +1,93 @@
+"""The readable training loop: one model, one optimizer, one schedule, one batch at a time.
+
+This is the reference. `lrlab.train` runs it, the experiment chapter prints its source, and the fast engine that
+sweeps use (`lrlab.engine`) is tested against it, step for step.
+"""
+
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from lrlab import __version__
+from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
+from lrlab.data import eval_tensors, pick_device, train_tensors
+from lrlab.model import new_model
+from lrlab.optim import make_optimizer, make_scheduler
+from lrlab.runs import History, Run, samples_seen
+
+
+def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, history):
+    """One pass over the training images in the given order: one gradient-descent update per batch."""
+    model.train()
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        loss = F.cross_entropy(model(images[batch]), labels[batch])  # forward: J(θ) on this batch
+        optimizer.zero_grad()
+        loss.backward()  # backward: ∇J(θ), for every weight
+        optimizer.step()  # step: θ ← θ − η · (the optimizer's direction)
+        history.append(loss.item(), optimizer.param_groups[0]["lr"])  # bookkeeping: this step's loss and η
+        scheduler.step()  # the schedule sets η for the next step
+        if history.diverged():  # non-finite, or 10x the first loss: stop
+            return
+
+
+@torch.inference_mode()
+def evaluate(model, images, labels, batch_size: int = 1000) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy (0..1) of the model on the given images."""
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    for start in range(0, len(labels), batch_size):
+        logits, y = model(images[start:start + batch_size]), labels[start:start + batch_size]
+        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(1) == y).sum().item()
+    return loss_sum / len(labels), correct / len(labels)
+
+
+def train_config(config: TrainConfig, *, device=None, progress: bool = True, data=None) -> Run:
+    """Train one run as `config` says, with the loop above; returns its Run."""
+    device = pick_device(device)
+    images, labels = train_tensors(config, device, data)
+    test_images, test_labels = eval_tensors(config, device, data)
+    steps_per_epoch = math.ceil(len(labels) / config.batch_size)
+    model = new_model(config.seed, device)
+    optimizer = make_optimizer(model.parameters(), config.optimizer, config.lr)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch * config.epochs)
+    shuffle = torch.Generator().manual_seed(config.seed)  # the batch order depends on the seed alone
+    history, epochs, started = History(), [], time.perf_counter()
+    for _ in tqdm(range(config.epochs), disable=not progress, leave=False, desc=f"{config.optimizer} lr={config.lr:g}"):
+        order = torch.randperm(len(labels), generator=shuffle).to(device)
+        train_epoch(model, optimizer, scheduler, images, labels, order, config.batch_size, history)
+        if history.diverged():
+            break
+        epochs.append((sum(history.losses[-steps_per_epoch:]) / steps_per_epoch,
+                       *evaluate(model, test_images, test_labels)))
+    seconds = time.perf_counter() - started
+    diverged = bool(history.losses) and history.diverged()
+    return Run(config=config, losses=history.losses, step_lrs=history.step_lrs,
+               train_loss=[e[0] for e in epochs], test_loss=[e[1] for e in epochs],
+               test_accuracy=[e[2] for e in epochs], seconds=seconds,
+               samples_per_s=samples_seen(len(history.losses), steps_per_epoch, len(labels),
+                                          config.batch_size) / max(seconds, 1e-9),
+               device=str(device), diverged=diverged, stopped_at=len(history.losses) - 1 if diverged else None,
+               steps_per_epoch=steps_per_epoch, stack_size=1, lrlab_version=__version__)
+
+
+def train(lr: float = DEFAULTS.lr, *, optimizer: str = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
+          batch_size: int = DEFAULTS.batch_size, train_size: int | None = DEFAULTS.train_size,
+          test_size: int | None = DEFAULTS.test_size, seed: int = DEFAULTS.seed, schedule: str = DEFAULTS.schedule,
+          warmup_steps: int = DEFAULTS.warmup_steps, device=None, progress: bool = True) -> Run:
+    """Train the CNN on MNIST with one learning rate and return its Run; the defaults are the seed's experiment.
+
+    lr: learning rate η (a number, or a string such as "1e-3"). optimizer: sgd, momentum, rmsprop or adam.
+    epochs: passes over the training images. batch_size: images per update. train_size / test_size: a fixed
+    subset of the images (None: all). seed: initial weights and batch order. schedule: constant, step, cosine or
+    onecycle. warmup_steps: a linear warm-up in front (0: none). device: cpu, cuda or mps (None: the best there
+    is). Every field is described in lrlab.TrainConfig. Not cached; lrlab.sweep caches its runs.
+    """
+    config = apply_profile(TrainConfig(
+        lr=parse_lr(lr), optimizer=optimizer, epochs=epochs, batch_size=batch_size, train_size=train_size,
+        test_size=test_size, seed=seed, schedule=schedule, warmup_steps=warmup_steps))
+    return train_config(config, device=device, progress=progress)

@@ -1,0 +1,159 @@
+"""The readable loop (lrlab.loop, the reference) and the fast stacked engine (lrlab.engine) side by side: the
+properties every training loop must have are tested on both, and the engine is tested step for step against the
+reference, as LLMs-from-scratch tests GPTModelFast against GPTModel."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import lrlab
+from lrlab import engine
+from lrlab.config import TrainConfig
+from lrlab.data import pick_device
+from lrlab.engine import fit
+from lrlab.loop import train_config
+from lrlab.runs import Run
+
+SMALL = dict(train_size=2048, test_size=1000)
+
+
+def reference(config):
+    return train_config(config, progress=False)
+
+
+def stacked(config):
+    return fit([config], progress=False)[0]
+
+
+LOOPS = pytest.mark.parametrize("loop", [reference, stacked], ids=["reference", "engine"])
+
+
+@LOOPS
+def test_a_short_real_training_lowers_the_loss_and_learns(loop):
+    run = loop(TrainConfig(lr=1e-3, epochs=2, **SMALL))
+    assert len(run.losses) == 2 * 64 and run.steps_per_epoch == 64 and len(run.step_lrs) == 128
+    assert np.mean(run.losses[-20:]) < 0.5 * np.mean(run.losses[:5])
+    assert run.train_loss[1] < run.train_loss[0]
+    assert run.final_accuracy > 0.8  # far above the 10% of guessing
+    assert not run.diverged and run.verdict is None
+    assert run.seconds > 0 and run.samples_per_s > 0 and run.device == "cpu"
+
+
+@LOOPS
+def test_same_seed_gives_identical_losses_and_another_seed_does_not(loop):
+    a, b = loop(TrainConfig(epochs=1, **SMALL)), loop(TrainConfig(epochs=1, **SMALL))
+    c = loop(TrainConfig(epochs=1, seed=1, **SMALL))
+    assert a.losses == b.losses and a.test_accuracy == b.test_accuracy
+    assert a.losses != c.losses
+
+
+@LOOPS
+def test_a_huge_lr_is_marked_diverged_and_stops_early(loop):
+    run = loop(TrainConfig(lr=50.0, epochs=2, **SMALL))
+    assert run.diverged and run.stopped_at is not None and run.stopped_at < 64
+    assert len(run.losses) == run.stopped_at + 1
+    assert run.train_loss == [] and math.isinf(run.final_loss)
+
+
+@LOOPS
+def test_schedules_move_the_lr_as_documented(loop):
+    base = dict(epochs=1, train_size=32 * 40, test_size=200, optimizer="sgd", lr=0.1)
+    step = loop(TrainConfig(schedule="step", **base))
+    warm = loop(TrainConfig(schedule="cosine", warmup_steps=10, **base))
+    cycle = loop(TrainConfig(schedule="onecycle", **base))
+    assert step.step_lrs[0] == pytest.approx(0.1) and step.step_lrs[25] == pytest.approx(0.01)
+    assert step.step_lrs[-1] == pytest.approx(0.001)
+    assert warm.step_lrs[0] == pytest.approx(0.001) and max(warm.step_lrs) == pytest.approx(0.1, rel=0.02)
+    assert warm.step_lrs[-1] < 0.01
+    assert cycle.step_lrs[0] == pytest.approx(0.1 / 25) and max(cycle.step_lrs) == pytest.approx(0.1, rel=0.01)
+
+
+# Three LRs per optimizer, trained as one stack by the engine and one by one by the reference; a diverging run
+# (RMSprop at 1e-2, Adam at 1) must stop at the same step in both. The LRs avoid chaotic runs (momentum at 0.1
+# oscillates and amplifies the engine's last-digit differences to 10 % within 50 steps; so does Adam + one-cycle
+# at 1e-3, to 1.5e-4), where no two float orders of summation agree for long.
+EQUIVALENCE = {
+    "sgd": dict(optimizer="sgd", lrs=(0.01, 0.1, 0.3)),
+    "momentum": dict(optimizer="momentum", lrs=(0.003, 0.01, 0.03)),
+    "rmsprop": dict(optimizer="rmsprop", lrs=(1e-4, 1e-3, 1e-2)),
+    "adam": dict(optimizer="adam", lrs=(1e-4, 1e-3, 1.0)),
+    "adam+step+warmup": dict(optimizer="adam", lrs=(1e-4, 1e-3, 3e-3), schedule="step", warmup_steps=10),
+    "adam+cosine": dict(optimizer="adam", lrs=(1e-4, 1e-3, 3e-3), schedule="cosine"),
+    "momentum+onecycle": dict(optimizer="momentum", lrs=(0.003, 0.01, 0.03), schedule="onecycle"),
+}
+
+
+@pytest.mark.parametrize("case", EQUIVALENCE.values(), ids=EQUIVALENCE.keys())
+def test_the_stacked_engine_equals_the_reference_loop_for_50_steps(case):
+    case = dict(case)
+    lrs = case.pop("lrs")
+    configs = [TrainConfig(lr=lr, epochs=1, train_size=32 * 50, test_size=500, **case) for lr in lrs]
+    fast = fit(configs, progress=False)
+    for config, many in zip(configs, fast):
+        one = reference(config)
+        assert many.stack_size == 3 and one.stack_size == 1
+        assert many.diverged == one.diverged and many.stopped_at == one.stopped_at
+        assert len(many.losses) == len(one.losses) and many.step_lrs == pytest.approx(one.step_lrs, rel=1e-12)
+        np.testing.assert_allclose(many.losses, one.losses, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(many.train_loss, one.train_loss, rtol=1e-4)
+        np.testing.assert_allclose(many.test_accuracy, one.test_accuracy, atol=2e-3)
+    assert any(not run.diverged for run in fast)
+
+
+def test_a_diverging_run_inside_a_stack_does_not_disturb_the_others():
+    configs = [TrainConfig(lr=lr, epochs=1, train_size=32 * 50, test_size=500) for lr in (1e-3, 100.0, 1e-2)]
+    runs = fit(configs, progress=False)
+    assert runs[1].diverged and not runs[0].diverged and not runs[2].diverged
+    for i in (0, 2):
+        np.testing.assert_allclose(runs[i].losses, reference(configs[i]).losses, rtol=1e-4, atol=1e-6)
+
+
+def test_runs_of_a_stack_must_share_their_batches():
+    with pytest.raises(ValueError, match="must share seed"):
+        fit([TrainConfig(seed=0), TrainConfig(seed=1)], progress=False)
+
+
+def test_train_is_the_reference_loop_with_the_seeds_defaults():
+    run = lrlab.train("1e-3", epochs=1, train_size=256, test_size=200, progress=False)
+    assert run.config == TrainConfig(lr=1e-3, epochs=1, train_size=256, test_size=200)
+    assert run.losses == reference(run.config).losses
+    again = Run.from_dict(json.loads(json.dumps(run.to_dict())))
+    assert again == run and again.config == run.config
+
+
+@pytest.mark.parametrize("lr", [0, -1e-3, float("nan"), float("inf"), "fast", None, True])
+def test_train_refuses_a_bad_lr(lr):
+    with pytest.raises(ValueError, match="learning rate"):
+        lrlab.train(lr, epochs=1, progress=False, **SMALL)
+
+
+def test_device_picks_cuda_then_mps_then_cpu(monkeypatch):
+    assert pick_device("cpu") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert pick_device().type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert pick_device().type == "mps"
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert pick_device().type == "cpu"
+
+
+def test_smoke_profile_shrinks_the_run(monkeypatch):
+    monkeypatch.setenv("LRLAB_PROFILE", "smoke")
+    run = lrlab.train(1e-3, progress=False)
+    assert run.config.profile == "smoke" and run.config.epochs == 1 and run.config.train_size == 1024
+    assert len(run.losses) == 32
+
+
+def test_reading_losses_once_per_epoch_as_on_a_gpu_gives_the_same_runs(monkeypatch):
+    """On a GPU the host reads the losses once per epoch; force that schedule on CPU and compare."""
+    configs = [TrainConfig(lr=lr, epochs=2, train_size=32 * 60, test_size=300) for lr in (1e-3, 100.0)]
+    often = fit(configs, progress=False)
+    monkeypatch.setattr(engine, "CHECK_EVERY", 10**9)
+    once = fit(configs, progress=False)
+    assert once[0].losses == often[0].losses and once[0].test_accuracy == often[0].test_accuracy
+    assert once[1].diverged and once[1].stopped_at == often[1].stopped_at
+    assert once[1].losses == often[1].losses
