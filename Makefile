@@ -7,7 +7,7 @@ STAMP := $(VENV)/.lrlab-installed
 # MathJax served with the book (not from a CDN), so equations render offline and in the browser check.
 MATHJAX_VERSION := 3.2.2
 MATHJAX_SHA256 := 0a6ded5abbce13331658dd239f34382abd06492c74b71b61e8caa8112ec55fa5
-MATHJAX := _static/mathjax/tex-chtml.js
+MATHJAX := _mathjax/mathjax/tex-chtml.js
 
 .PHONY: book test lint unit notebooks data setup browser-check bench clean
 
@@ -23,18 +23,19 @@ $(STAMP): requirements.txt pyproject.toml
 data: $(STAMP)
 	$(PY) -m lrlab fetch-data
 
-# The HTML book, executing every chapter (outputs cached by jupyter-cache); any cell error or warning fails it.
+# The HTML book, executing every chapter (outputs cached by jupyter-cache); any cell error or warning fails it, and
+# so does any sentence whose claim the numbers contradict (LRLAB_CLAIMS=strict, see lrlab/claims.py).
 book: data $(MATHJAX)
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	LRLAB_CLAIMS=strict $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 # MathJax from the npm registry, checked by SHA-256; the script is copied last, so its presence means complete.
 $(MATHJAX):
-	@rm -rf .mathjax-tmp && mkdir -p .mathjax-tmp _static/mathjax
+	@rm -rf .mathjax-tmp && mkdir -p .mathjax-tmp _mathjax/mathjax
 	cd .mathjax-tmp && npm pack mathjax@$(MATHJAX_VERSION) --silent >/dev/null
 	tar -xzf .mathjax-tmp/mathjax-$(MATHJAX_VERSION).tgz -C .mathjax-tmp package/es5
 	echo "$(MATHJAX_SHA256)  .mathjax-tmp/package/es5/tex-chtml.js" | sha256sum -c --quiet
-	mkdir -p _static/mathjax/output/chtml/fonts
-	cp -r .mathjax-tmp/package/es5/output/chtml/fonts/woff-v2 _static/mathjax/output/chtml/fonts/
+	mkdir -p _mathjax/mathjax/output/chtml/fonts
+	cp -r .mathjax-tmp/package/es5/output/chtml/fonts/woff-v2 _mathjax/mathjax/output/chtml/fonts/
 	cp .mathjax-tmp/package/es5/tex-chtml.js $@
 	@rm -rf .mathjax-tmp
 
@@ -44,7 +45,7 @@ test: lint unit notebooks
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-unit: data
+unit: data $(MATHJAX)
 	$(VENV)/bin/pytest tests
 
 notebooks: data

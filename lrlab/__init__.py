@@ -5,14 +5,16 @@
     print(result.table())
     lrlab.plot.loss_curves(result)
 
-Modules: config (TrainConfig), data (MNIST), model (CNN), optim (optimizers and schedules), loop (the readable
-training loop, the reference), engine (the fast stacked loop sweeps use), runs (the Run record), sweeps, store (the
-run cache), plot, quadratic (gradient descent on a bowl), rangetest (Smith's LR range test).
+Modules: claims (the book's checked sentences), config (TrainConfig), data (MNIST), model (CNN), optim (optimizers
+and schedules), loop (the readable training loop, the reference), engine (the fast stacked loop sweeps use), runs
+(the Run record), sweeps, store (the run cache), plot, quadratic (gradient descent on a bowl), rangetest (Smith's
+LR range test).
 """
 
 __version__ = "0.2.0"
 
 from lrlab import plot, quadratic  # noqa: E402  (the modules a chapter uses by name)
+from lrlab.claims import ClaimError, claim, glue  # noqa: E402
 from lrlab.config import DEFAULTS, TrainConfig  # noqa: E402
 from lrlab.data import fetch_mnist, load_mnist, pick_device  # noqa: E402
 from lrlab.loop import train, train_epoch  # noqa: E402
@@ -22,8 +24,9 @@ from lrlab.runs import Run  # noqa: E402
 from lrlab.sweeps import Sweep, run_configs, sweep  # noqa: E402
 
 __all__ = [
-    "CNN", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "fetch_mnist", "load_mnist", "lr_range_test",
-    "pick_device", "plot", "quadratic", "run_configs", "show_source", "sweep", "train", "train_epoch",
+    "CNN", "ClaimError", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "claim", "fetch_mnist", "glue",
+    "load_mnist", "lr_range_test", "pick_device", "plot", "quadratic", "run_configs", "show_source", "sweep",
+    "train", "train_epoch",
 ]
 
 

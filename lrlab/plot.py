@@ -6,8 +6,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
 
+from lrlab.sweeps import schedule_name
+
 # The book's figure style, applied to every figure lrlab makes (and to nothing else: no global side effects).
-STYLE = {"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False}
+# Figures are about as wide as the page column (6.4 in), so their text shows near its set size (>= 10 pt).
+STYLE = {"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False, "font.size": 11,
+         "axes.titlesize": 11, "axes.labelsize": 11, "xtick.labelsize": 10, "ytick.labelsize": 10,
+         "legend.fontsize": 10}
+WIDTH = 6.4  # inches: the page column
+# The book's one colour language: a fixed colour per optimizer and per schedule; the LR colour map only for LRs.
+OPTIMIZER_COLORS = {"sgd": "#7f7f7f", "momentum": "#8c564b", "rmsprop": "#9467bd", "adam": "#1f77b4"}
+SCHEDULE_COLORS = {"constant": "#d62728", "step": "#2ca02c", "cosine": "#ff7f0e", "onecycle": "#17becf"}
+DIVERGED_STYLE = dict(facecolor="none", edgecolor="crimson", hatch="///", lw=0, alpha=0.5)
 LR_RANGE = (1e-5, 1.0)  # the colour scale of learning rates, fixed so a LR has one colour in every figure
 _LR_NORM = LogNorm(*LR_RANGE)
 # One anchor colour per decade: cool blues for small steps, green near Adam's sweet spot, hot reds for large ones.
@@ -66,11 +76,11 @@ def provenance(runs) -> str:
 
 def annotate(fig, text: str, smoke: bool = False):
     """Write the provenance line under the figure; in the smoke profile add a visible warning."""
-    fig.text(0.01, 0.005, text, fontsize=7, color="0.35", ha="left", va="bottom", wrap=True)
+    fig.text(0.01, 0.005, text, fontsize=9, color="0.3", ha="left", va="bottom", wrap=True)
     if smoke:
         fig.text(0.99, 0.99, "SMOKE PROFILE: tiny subset, 1 epoch, not the real experiment", fontsize=9,
                  color="crimson", ha="right", va="top", weight="bold")
-    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.9 / fig.get_figheight()))  # room for the line
+    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 1.05 / fig.get_figheight()))  # room for the line
     return fig
 
 
@@ -83,21 +93,20 @@ def _label(run, with_optimizer=False, with_schedule=False) -> str:
     if with_optimizer:
         label = f"{run.optimizer} {label}"
     if with_schedule:
-        label = f"{run.config.schedule} {label}" + (
-            f" + {run.config.warmup_steps}-step warm-up" if run.config.warmup_steps else "")
+        label = f"{schedule_name(run.config)} {label}"
     return label + (" (diverged)" if run.diverged else "")
 
 
 def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, title: str | None = None,
-                color_by=None, raw: bool = True, legend: bool = True):
-    """Per-step training loss: each run's raw loss as a light line and its moving average on top.
+                color_by=None, raw: bool = False, legend: bool = True):
+    """Per-step training loss: each run's moving average (raw=True adds its per-batch loss as a faint line).
 
     Dotted lines mark epoch boundaries; the bottom axis counts steps, the top one epochs. A diverged run is drawn to
     the step where it stopped and marked with an x. `color_by(run)` overrides the per-LR colour.
     """
     runs = _runs(runs)
     owns_figure = ax is None
-    fig, ax = subplots(figsize=(9, 5)) if owns_figure else (ax.figure, ax)
+    fig, ax = subplots(figsize=(WIDTH, 4.4)) if owns_figure else (ax.figure, ax)
     several_optimizers = len({run.optimizer for run in runs}) > 1
     several_schedules = len({(run.config.schedule, run.config.warmup_steps) for run in runs}) > 1
     longest = max(len(run.losses) for run in runs)
@@ -109,13 +118,13 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
         steps = np.arange(1, len(run.losses) + 1)
         losses = np.asarray(run.losses, dtype=float)
         if raw:
-            ax.plot(steps, np.where(np.isfinite(losses), losses, np.nan), color=color, alpha=0.18, lw=0.6)
+            ax.plot(steps, np.where(np.isfinite(losses), losses, np.nan), color=color, alpha=0.1, lw=0.5)
         ax.plot(steps, averaged, color=color, lw=1.8, label=_label(run, several_optimizers, several_schedules))
         if run.diverged:  # an x where it stopped, at the top edge when the loss went off the chart
             ax.plot(len(losses), 0.97, marker="x", color=color, ms=11, mew=2.5,
                     transform=ax.get_xaxis_transform(), clip_on=False)
             ax.annotate(f"lr={run.lr:g} diverged", (len(losses), 0.97), xycoords=("data", "axes fraction"),
-                        textcoords="offset points", xytext=(8, -4), color=color, fontsize=8, va="top")
+                        textcoords="offset points", xytext=(-8, -4), color=color, fontsize=9, va="top", ha="right")
     for boundary in range(steps_per_epoch, longest, steps_per_epoch):
         ax.axvline(boundary, color="0.6", ls=":", lw=0.8)
     if log:
@@ -133,9 +142,8 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
     top.set_xlabel("epoch")
     ax.set_xlim(0, longest)
     if legend:
-        ax.legend(fontsize=8, loc="upper right")
-    ax.set_title(title or f"Training loss per step (moving average over {window} steps on top of the raw loss)",
-                 fontsize=10, y=1.14)  # above the epoch axis
+        ax.legend(loc="upper right")
+    ax.set_title(title or f"Training loss per step (moving average over {window} steps)", y=1.16)  # over the epochs
     return _annotate_runs(fig, runs) if owns_figure else fig
 
 
@@ -154,41 +162,56 @@ def _by_lr(runs, metric):
     return np.array(lrs), np.array(stats).reshape(-1, 3), diverged
 
 
+def _mark_diverged(ax, runs, lrs_with_divergence):
+    """A hatched band across the whole height at each LR where a run diverged (it has no value to plot), with a
+    count of how many runs there diverged; one legend entry explains it."""
+    for lr in lrs_with_divergence:
+        at_lr = [run for run in runs if run.lr == lr]
+        ax.axvspan(lr / 10 ** 0.1, lr * 10 ** 0.1, **DIVERGED_STYLE)
+        ax.annotate(f"{sum(r.diverged for r in at_lr)}/{len(at_lr)} diverged", (lr, 0.5), rotation=90,
+                    xycoords=("data", "axes fraction"), ha="center", va="center", color="crimson", fontsize=9,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    if lrs_with_divergence:
+        ax.fill_between([], [], [], label="run(s) diverged: no value", **DIVERGED_STYLE)
+
+
 def metric_vs_lr(runs, metric, ylabel: str, *, by: str | None = None, ax=None, log_y=False, title=None):
-    """metric(run) against the learning rate (log axis): mean over seeds with a min-max band; red bars mark LRs
-    where a run diverged. by="optimizer" draws one curve per optimizer."""
+    """metric(run) against the learning rate (log axis): mean over seeds with a min-max band. LRs where a run
+    diverged are hatched (such a run has no value; the mean is over the others). by="optimizer" draws one curve
+    per optimizer, in its fixed colour."""
     runs = _runs(runs)
     owns_figure = ax is None
-    fig, ax = subplots(figsize=(7.5, 4.8)) if owns_figure else (ax.figure, ax)
+    fig, ax = subplots(figsize=(WIDTH, 4.2)) if owns_figure else (ax.figure, ax)
     groups = {}
     for run in runs:
         groups.setdefault(getattr(run.config, by) if by else None, []).append(run)
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for (name, members), color in zip(groups.items(), colors):
+    diverged_lrs = set()
+    for name, members in groups.items():
+        color = OPTIMIZER_COLORS.get(name, "0.35") if by == "optimizer" else "0.35"
         lrs, stats, diverged = _by_lr(members, metric)
+        diverged_lrs.update(diverged)
         ax.fill_between(lrs, stats[:, 1], stats[:, 2], color=color, alpha=0.2, lw=0)
         ax.plot(lrs, stats[:, 0], "-", color=color, lw=1.5, label=name)
-        edge = [lr_color(lr) for lr in lrs] if name is None else color
-        ax.scatter(lrs, stats[:, 0], c=edge, s=50, zorder=3, edgecolors="k", linewidths=0.5)
-        for lr in diverged:
-            ax.axvline(lr, color="crimson", alpha=0.15, lw=6)
-            ax.plot(lr, 0.97, marker="x", color=color, ms=8, mew=2, transform=ax.get_xaxis_transform())
+        dots = [lr_color(lr) for lr in lrs] if name is None else color
+        ax.scatter(lrs, stats[:, 0], c=dots, s=45, zorder=3, edgecolors="k", linewidths=0.5)
+    _mark_diverged(ax, runs, sorted(diverged_lrs))
     ax.set_xscale("log")
     if log_y:
         ax.set_yscale("log")
-    ax.set_xlabel("learning rate η")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title or f"{ylabel} against the learning rate" + (" (x: a run diverged)" if any(
-        r.diverged for r in runs) else ""), fontsize=10)
+    ax.set(xlabel="learning rate η", ylabel=ylabel, title=title or f"{ylabel} against the learning rate")
     ax.grid(alpha=0.3, which="both")
-    if by:
-        ax.legend(fontsize=8)
+    if by or diverged_lrs:
+        ax.legend(loc="best")
     return _annotate_runs(fig, runs) if owns_figure else fig
 
 
 def accuracy_vs_lr(runs, **kwargs):
-    """Final test accuracy (%) against the learning rate."""
-    return metric_vs_lr(runs, lambda run: 100 * run.final_accuracy, "test accuracy (%)", **kwargs)
+    """Final test accuracy (%) against the learning rate. The axis is zoomed to the data; the label says so."""
+    fig = metric_vs_lr(runs, lambda run: 100 * run.final_accuracy, "test accuracy (%)", **kwargs)
+    ax = kwargs.get("ax") or fig.axes[0]
+    if ax.get_ylim()[0] > 0:
+        ax.set_ylabel(f"test accuracy (%)\n(zoomed: axis starts at {ax.get_ylim()[0]:.3g} %)")
+    return fig
 
 
 def final_loss_vs_lr(runs, **kwargs):
@@ -197,19 +220,28 @@ def final_loss_vs_lr(runs, **kwargs):
 
 
 def lr_and_loss(runs, *, window: int | None = None):
-    """Two panels sharing the step axis: the learning rate each run used, and its smoothed training loss."""
+    """Two panels sharing the step axis: the learning rate each run used, and its smoothed training loss. A
+    schedule has one colour in every figure; warm-up is drawn dashed; a second peak LR is drawn dotted."""
     runs = _runs(runs)
-    fig, (top, bottom) = subplots(2, 1, figsize=(10, 8), sharex=True, height_ratios=(1, 2))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    color_of = {id(run): colors[i % len(colors)] for i, run in enumerate(runs)}
+    fig, (top, bottom) = subplots(2, 1, figsize=(WIDTH, 7.4), sharex=True, height_ratios=(1, 2))
+    peak = max(run.lr for run in runs)
+
+    def color_of(run):
+        return SCHEDULE_COLORS.get(run.config.schedule, "0.3")
+
+    def style_of(run):
+        return ":" if run.lr != peak else "--" if run.config.warmup_steps else "-"
+
     for run in runs:
-        top.plot(np.arange(1, len(run.step_lrs) + 1), run.step_lrs, color=color_of[id(run)], lw=1.8,
-                 label=_label(run, with_schedule=True))
-    top.set_ylabel("learning rate")
-    top.set_title("Learning rate at every step", fontsize=10)
-    top.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        top.plot(np.arange(1, len(run.step_lrs) + 1), run.step_lrs, color=color_of(run), ls=style_of(run), lw=1.8,
+                 label=f"{schedule_name(run.config)}, peak η = {run.lr:g}")
+    top.set(ylabel="learning rate", title="Learning rate at every step")
     window = window or max(1, max(run.steps_per_epoch for run in runs) // 8)
-    loss_curves(runs, ax=bottom, window=window, color_by=lambda run: color_of[id(run)], raw=False, legend=False,
+    loss_curves(runs, ax=bottom, window=window, color_by=color_of, legend=False,
                 title=f"Training loss under each schedule (moving average over {window} steps)")
-    fig.subplots_adjust(hspace=0.45, right=0.72)
+    for line, run in zip([ln for ln in bottom.lines if ln.get_label() and not ln.get_label().startswith("_")], runs):
+        line.set_linestyle(style_of(run))
+    fig.legend(*top.get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=9,
+               bbox_to_anchor=(0.5, 0.045), frameon=False)
+    fig.subplots_adjust(hspace=0.5, bottom=0.27)
     return _annotate_runs(fig, runs)

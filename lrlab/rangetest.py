@@ -1,14 +1,18 @@
-"""Smith's learning-rate range test: one short run whose LR grows exponentially, loss recorded against LR.
+"""The learning-rate range test: one short run whose LR grows exponentially, loss recorded against LR.
 
-The loss first stays flat (steps too small to matter), then falls (the LR is useful), then shoots up (too large).
-Suggestion rule, written down: take the LR at which the smoothed loss is lowest and divide it by 10 (one decade
-back from the edge of instability). The LR where the smoothed loss falls fastest is reported too ("steepest").
+Smith (2017) ramps the LR linearly over a few epochs; the short exponential ramp with a smoothed loss and the
+"minimum / 10" suggestion used here is fastai's variant of it (the lr_find of Howard & Gugger). The loss first stays
+flat (steps too small to matter), then falls (the LR is useful), then turns up (too large).
+
+Suggestion rule, written down: take the LR at which the smoothed loss is lowest and divide it by 10. The LR where
+the smoothed loss falls fastest is reported too ("steepest"). The smoothing is an exponential moving average over
+about 1/(1 - SMOOTHING) = 50 steps, so the smoothed curve lags the raw one by that many steps: `lag_decades` says how
+many decades of LR that is, and the smoothed minimum sits up to that far right of where the raw loss bottomed.
 """
 
 import math
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from tqdm.auto import tqdm
@@ -18,11 +22,13 @@ from lrlab.data import SUBSET_SEED, pick_device, train_tensors
 from lrlab.loop import train_epoch
 from lrlab.model import new_model
 from lrlab.optim import make_optimizer
-from lrlab.plot import annotate, subplots
+from lrlab.plot import OPTIMIZER_COLORS, WIDTH, annotate, subplots
 from lrlab.runs import History
+from lrlab.sweeps import Table, format_lr
 
 SMOOTHING = 0.98  # exponential moving average of the loss (debiased), as in fastai's finder
 STOP_FACTOR = 4.0  # stop once the smoothed loss exceeds 4x its minimum: the LR is far too large by then
+LEARNED, FORGOTTEN = 0.5, 0.9  # ... or once it fell below 50 % of its start and climbed back above 90 % of it
 
 
 @dataclass
@@ -40,6 +46,29 @@ class RangeTest:
     profile: str
     steps_planned: int
     batch_size: int
+    stop_reason: str = ""  # which stop rule ended the test, or that it ran every planned step
+
+    @property
+    def turned_up(self) -> bool:
+        """Whether the loss turned up before the end (a stop rule fired, or it ended 25 % above its minimum).
+        Without that, the 'minimum' says nothing about where training breaks: try a larger end_lr."""
+        return len(self.lrs) < self.steps_planned or self.smoothed[-1] > 1.25 * min(self.smoothed)
+
+    @property
+    def centred_min_lr(self) -> float:
+        """The LR at the minimum of a centred moving average of the raw loss (as wide as the smoothing, but with no
+        lag): where the loss really bottomed out."""
+        width = round(1 / (1 - SMOOTHING))
+        losses = np.nan_to_num(np.asarray(self.losses, dtype=float), nan=np.inf, posinf=1e9)
+        if len(losses) <= width:
+            return self.min_loss_lr
+        centred = np.convolve(losses, np.ones(width) / width, mode="valid")  # entry i averages steps i .. i+width-1
+        return self.lrs[int(np.argmin(centred)) + width // 2]
+
+    @property
+    def lag_decades(self) -> float:
+        """How many decades of LR the smoothing averages over (about 1/(1 - SMOOTHING) steps)."""
+        return math.log10(self.lrs[1] / self.lrs[0]) / (1 - SMOOTHING) if len(self.lrs) > 1 else 0.0
 
 
 class RangeHistory(History):
@@ -58,10 +87,25 @@ class RangeHistory(History):
         self._average = SMOOTHING * self._average + (1 - SMOOTHING) * loss
         self.smoothed.append(self._average / (1 - SMOOTHING ** len(self.losses)))
 
+    def stop_reason(self) -> str:
+        """Why the test must stop now, or "" to go on. Rules, in order:
+          1. the smoothed loss is not finite;
+          2. after 11 steps, it is above STOP_FACTOR x its minimum;
+          3. it fell below LEARNED x its start and has climbed back above FORGOTTEN x its start: what the network
+             learned is lost (a network pushed to guessing settles near ln 10 = 2.3, which can be below rule 2's
+             threshold when the minimum was high).
+        """
+        last, lowest, start = self.smoothed[-1], min(self.smoothed), self.smoothed[0]
+        if not math.isfinite(last):
+            return "the smoothed loss became non-finite"
+        if len(self.smoothed) > 11 and last > STOP_FACTOR * lowest:
+            return f"the smoothed loss passed {STOP_FACTOR:g}x its minimum"
+        if lowest < LEARNED * start and last > FORGOTTEN * start:
+            return f"the smoothed loss climbed back to {FORGOTTEN:.0%} of its start"
+        return ""
+
     def diverged(self) -> bool:
-        """Stop once the smoothed loss is non-finite, or (after 11 steps) above STOP_FACTOR x its minimum."""
-        last = self.smoothed[-1]
-        return not math.isfinite(last) or (len(self.smoothed) > 11 and last > STOP_FACTOR * min(self.smoothed))
+        return bool(self.stop_reason())
 
 
 def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: float = 10.0, steps: int = 400,
@@ -87,33 +131,53 @@ def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: fl
         history = RangeHistory(bar)
         train_epoch(model, opt, ramp, images, labels, order[:steps * batch_size].to(device), batch_size, history)
     lrs, smoothed = history.step_lrs, history.smoothed
+    reason = history.stop_reason() or f"it ran all {steps} planned steps"
     finite = np.where(np.isfinite(smoothed), smoothed, np.inf)
     lowest = int(np.argmin(finite))
     slopes = np.gradient(finite[: lowest + 1], np.log10(lrs[: lowest + 1])) if lowest > 1 else np.array([0.0])
     return RangeTest(optimizer=optimizer, lrs=lrs, losses=history.losses, smoothed=smoothed,
                      suggestion=lrs[lowest] / 10, steepest=lrs[int(np.argmin(slopes))], min_loss_lr=lrs[lowest],
-                     device=str(device), profile=profile, steps_planned=steps, batch_size=batch_size)
+                     device=str(device), profile=profile, steps_planned=steps, batch_size=batch_size,
+                     stop_reason=reason)
+
+
+def range_table(tests: list[RangeTest], best_lrs: dict[str, float] | None = None) -> Table:
+    """One row per range test: where its loss bottomed out (smoothed and lag-free), the suggestion, the steepest
+    point, and the best LR of a sweep where given."""
+    rows = []
+    for test in tests:
+        row = {"optimizer": test.optimizer, "steps": str(len(test.lrs)),
+               "smoothed min at": format_lr(test.min_loss_lr), "lag-free min at": format_lr(test.centred_min_lr),
+               "suggestion (min/10)": format_lr(test.suggestion), "steepest": format_lr(test.steepest)}
+        if best_lrs:
+            row["sweep's best"] = format_lr(best_lrs[test.optimizer]) if test.optimizer in best_lrs else "-"
+        rows.append(row)
+    return Table(rows)
 
 
 def plot_range_test(tests: list[RangeTest], *, best_lrs: dict[str, float] | None = None):
     """Loss against LR (log axis) for each test, with its suggestion, and optionally the best LR a sweep found."""
-    fig, ax = subplots(figsize=(8.5, 4.8))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for test, color in zip(tests, colors):
+    fig, ax = subplots(figsize=(WIDTH, 4.4))
+    for test in tests:
+        color = OPTIMIZER_COLORS.get(test.optimizer, "0.3")
         ax.plot(test.lrs, test.losses, color=color, alpha=0.2, lw=0.7)
-        ax.plot(test.lrs, test.smoothed, color=color, lw=2, label=f"{test.optimizer} (smoothed)")
+        ax.plot(test.lrs, test.smoothed, color=color, lw=2, label=f"{test.optimizer} (smoothed)"
+                + ("" if test.turned_up else ": never turned up!"))
         ax.axvline(test.suggestion, color=color, ls="--", lw=1.2)
+        at = test.lrs.index(test.steepest)
+        ax.plot(test.steepest, test.smoothed[at], "v", color=color, ms=9, mec="k", mew=0.6,
+                label=f"{test.optimizer}: steepest descent, {test.steepest:.1e}")
         ax.annotate(f"suggestion {test.suggestion:.1e}", (test.suggestion, 0.02), xycoords=("data", "axes fraction"),
-                    rotation=90, fontsize=8, color=color, ha="right", va="bottom")  # left of its line
+                    rotation=90, fontsize=9, color=color, ha="right", va="bottom")  # left of its line
         if best_lrs and test.optimizer in best_lrs:
             ax.axvline(best_lrs[test.optimizer], color=color, ls=":", lw=2)
             ax.annotate(f"best in sweep {best_lrs[test.optimizer]:.1e}", (best_lrs[test.optimizer], 0.98),
-                        xycoords=("data", "axes fraction"), rotation=90, fontsize=8, color=color, ha="left",
+                        xycoords=("data", "axes fraction"), rotation=90, fontsize=9, color=color, ha="left",
                         va="top")  # right of its line
     top = max(max(t.smoothed[: max(1, len(t.smoothed) // 4)]) for t in tests)
     ax.set(xscale="log", xlabel="learning rate η (grows every step)", ylabel="training loss",
            ylim=(0, 1.6 * top), title="LR range test: where does the loss fall fastest, where does it blow up?")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(loc="upper left", fontsize=9)
     smoke = any(t.profile == "smoke" for t in tests)
     return annotate(fig, f"{len(tests)} range test(s) · {', '.join(t.optimizer for t in tests)} · "
                          f"{tests[0].lrs[0]:.0e} → up to {max(t.lrs[-1] for t in tests):.0e} over ≤ "

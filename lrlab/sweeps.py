@@ -1,5 +1,6 @@
 """Learning-rate sweeps: validate the LR list, train every (lr, seed) run (stacked, cached), and label each run."""
 
+import html
 import itertools
 import json
 import math
@@ -73,20 +74,14 @@ def verdicts(runs: list[Run]) -> list[str]:
 
 @dataclass
 class Table:
-    """Rows of a results table; prints as text and shows as HTML in Jupyter."""
+    """Rows of a results table (already formatted as text); prints as text and shows as a styled HTML table in
+    Jupyter and in the book, numbers right-aligned, so nothing scrolls sideways."""
 
-    rows: list[dict]
-
-    def _cells(self):
-        def cell(value):
-            if isinstance(value, float):
-                return f"{value:.4g}" if not (0 < abs(value) < 1e-3) else f"{value:.0e}"
-            return str(value)
-        header = list(self.rows[0]) if self.rows else []
-        return header, [[cell(row[name]) for name in header] for row in self.rows]
+    rows: list[dict[str, str]]
 
     def __str__(self):
-        header, body = self._cells()
+        header = list(self.rows[0]) if self.rows else []
+        body = [[row[name] for name in header] for row in self.rows]
         widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(header)]
         lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
         lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in body]
@@ -95,10 +90,27 @@ class Table:
     __repr__ = __str__
 
     def _repr_html_(self):
-        header, body = self._cells()
-        head = "".join(f"<th>{h}</th>" for h in header)
-        rows = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in body)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        header = list(self.rows[0]) if self.rows else []
+        cell = "padding:3px 10px;text-align:right;border-bottom:1px solid #ddd"
+        head = "".join(f'<th style="{cell}">{html.escape(h)}</th>' for h in header)
+        rows = "".join("<tr>" + "".join(f'<td style="{cell}">{html.escape(row[h])}</td>' for h in header) + "</tr>"
+                       for row in self.rows)
+        return (f'<table class="lrlab-table" style="border-collapse:collapse;font-size:0.9em">'
+                f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def format_lr(lr: float) -> str:
+    """The book's one way of writing a learning rate: 1.0e-03, 3.2e-03."""
+    return f"{lr:.1e}"
+
+
+def schedule_name(config: TrainConfig) -> str:
+    """A schedule as the book names it: "cosine", "step + 200-step warm-up"."""
+    return config.schedule + (f" + {config.warmup_steps}-step warm-up" if config.warmup_steps else "")
+
+
+def format_accuracy(accuracy: float) -> str:
+    return "-" if not math.isfinite(accuracy) else f"{100 * accuracy:.2f} %"
 
 
 @dataclass
@@ -114,15 +126,71 @@ class Sweep:
     def by_lr(self, lr: float) -> list[Run]:
         return [run for run in self.runs if run.lr == lr]
 
+    def run(self, lr, *, optimizer: str | None = None, seed: int | None = None, schedule: str | None = None) -> Run:
+        """The one run with this LR (and optimizer, seed, schedule where given); LookupError when there is none, or
+        more than one, so that a sentence about "the run at 1e-3" cannot silently read another run."""
+        lr = parse_lr(lr)
+        found = [run for run in self.runs if math.isclose(run.lr, lr, rel_tol=1e-9)
+                 and optimizer in (None, run.optimizer) and seed in (None, run.seed)
+                 and schedule in (None, run.config.schedule)]
+        if len(found) != 1:
+            raise LookupError(f"{len(found)} runs match lr={lr:g}, optimizer={optimizer}, seed={seed}, "
+                              f"schedule={schedule}; the sweep has lrs {', '.join(f'{x:g}' for x in self.lrs)}")
+        return found[0]
+
+    def mean_final_loss(self, lr: float) -> float:
+        """Mean final training loss over the runs at this LR (inf when one of them diverged)."""
+        return sum(run.final_loss for run in self.by_lr(lr)) / len(self.by_lr(lr))
+
+    def good_region(self) -> tuple[float, float] | None:
+        """The lowest and highest LR where most runs are 'good', or None when there is none."""
+        good = [lr for lr in self.lrs if 2 * sum(r.verdict == "good" for r in self.by_lr(lr)) > len(self.by_lr(lr))]
+        return (min(good), max(good)) if good else None
+
+    def lr_table(self) -> Table:
+        """One row per LR: mean final loss and test accuracy over its runs (with their range), and the verdicts."""
+        rows = []
+        for lr in self.lrs:
+            runs = self.by_lr(lr)
+            accuracies = sorted(run.final_accuracy for run in runs if not run.diverged)
+            spread = f" ({format_accuracy(accuracies[0])} – {format_accuracy(accuracies[-1])})" if len(
+                accuracies) > 1 else ""
+            rows.append({"lr": format_lr(lr), "runs": str(len(runs)),
+                         "mean final train loss": f"{self.mean_final_loss(lr):.4f}",
+                         "mean test accuracy (range)": (format_accuracy(sum(accuracies) / len(accuracies)) + spread
+                                                        if accuracies else "-"),
+                         "verdicts": ", ".join(str(run.verdict) for run in runs)})
+        return Table(rows)
+
+    def best_table(self, key: str = "optimizer") -> Table:
+        """One row per optimizer (or other config field): its best LR, that run's numbers, and its good region."""
+        rows = []
+        for name, best in self.best_by(key).items():
+            good = Sweep([run for run in self.runs if getattr(run.config, key) == name]).good_region()
+            rows.append({key: str(name), "best lr": format_lr(best.lr), "final train loss": f"{best.final_loss:.4f}",
+                         "test accuracy": format_accuracy(best.final_accuracy),
+                         "good region": f"{format_lr(good[0])} – {format_lr(good[1])}" if good else "-"})
+        return Table(rows)
+
+    def best_by(self, key: str = "optimizer") -> dict[str, Run]:
+        """The best run (lowest final training loss, not diverged) of each optimizer (or other config field)."""
+        groups = {}
+        for run in self.runs:
+            groups.setdefault(getattr(run.config, key), []).append(run)
+        return {name: Sweep(members).best() for name, members in groups.items()}
+
     def best(self) -> Run:
         """The run with the lowest final training loss among those that did not diverge."""
         finished = [run for run in self.runs if not run.diverged] or self.runs
         return min(finished, key=lambda run: run.final_loss)
 
     def table(self) -> Table:
+        schedules = len({(run.config.schedule, run.config.warmup_steps) for run in self.runs}) > 1
         return Table([{
-            "optimizer": run.optimizer, "lr": run.lr, "seed": run.seed, "final train loss": run.final_loss,
-            "test accuracy": run.final_accuracy, "seconds": run.seconds, "verdict": run.verdict,
+            "optimizer": run.optimizer, **({"schedule": schedule_name(run.config)} if schedules else {}),
+            "lr": format_lr(run.lr), "seed": str(run.seed),
+            "final train loss": f"{run.final_loss:.4f}", "test accuracy": format_accuracy(run.final_accuracy),
+            "seconds": f"{run.seconds:.0f}", "verdict": str(run.verdict),
         } for run in self.runs])
 
     def summary(self) -> str:

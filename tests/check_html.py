@@ -1,5 +1,7 @@
 """Browser check of the built book: every chapter page opens in headless Chromium, is not an error page, shows no
-cell error, and every figure image loaded (naturalWidth > 0). Saves a full-page screenshot of each.
+cell error, every figure image loaded (naturalWidth > 0) with a caption and alt text and is shown large enough to
+read, MathJax is loaded once and only where there are equations, and no output scrolls sideways at 1280 px. Saves
+a full-page screenshot of each.
 
     python tests/check_html.py _build/html --screenshots _build/screenshots     (or: make browser-check)
 
@@ -51,6 +53,61 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
+WAIT_JS = ("const done = arguments[0]; "  # wait for the images to decode and MathJax to typeset
+           "const math = window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.resolve(); "
+           "Promise.all([math, ...Array.from(document.images).map(i => i.decode().catch(() => 0))])"
+           ".then(() => done(), () => done());")
+# Outputs (printed text, tables) whose content is wider than the column they sit in: they would scroll sideways.
+WIDE_OUTPUTS_JS = """
+return Array.from(document.querySelectorAll('div.cell_output pre, div.cell_output table, div.output'))
+  .filter(e => e.scrollWidth > e.clientWidth + 2 || e.getBoundingClientRect().right >
+               (e.closest('article, main, .bd-article') || document.body).getBoundingClientRect().right + 2)
+  .map(e => e.textContent.trim().slice(0, 60));"""
+# Each lrlab figure is drawn at FIGURE_DPI with its base text at BASE_PT; shown at a scale, that text shows at
+# BASE_PT * FIGURE_DPI / 72 * scale CSS pixels, 0.75 of which is a CSS point.
+FIGURES_JS = """return Array.from(document.images).filter(i => (i.getAttribute('src') || '').includes('_images/'))
+  .map(i => [i.getAttribute('src'), i.clientWidth / i.naturalWidth, i.getAttribute('alt') || '',
+             !!i.closest('figure') && !!i.closest('figure').querySelector('figcaption')]);"""
+FIGURE_DPI, BASE_PT, MIN_DISPLAYED_PT = 110, 11, 10.5
+
+
+def content_problems(driver, page: str) -> list[str]:
+    """Error page, missing or broken figures, equations not rendered, tracebacks, the smoke profile."""
+    problems = []
+    text, title = driver.find_element("tag name", "body").text, driver.title
+    images = driver.execute_script(IMAGES_JS)
+    broken = [src for src, complete, width in images if not complete or width == 0]
+    if "404" in title or "Not Found" in title or "Error" in title:
+        problems.append(f"{page}: error page ({title!r})")
+    if (ROOT / page).with_suffix(".ipynb").is_file() and not any("_images/" in (s or "") for s, _, _ in images):
+        problems.append(f"{page}: a notebook chapter without any figure")
+    if broken:
+        problems.append(f"{page}: {len(broken)} image(s) did not load: {broken[:3]}")
+    equations = len(driver.find_elements("css selector", "span.math, div.math"))
+    if driver.execute_script("return document.querySelectorAll('mjx-container').length") < equations:
+        problems.append(f"{page}: equations did not render (MathJax)")
+    scripts = driver.execute_script("return document.querySelectorAll('script[src*=\"tex-chtml\"]').length")
+    if scripts > 1 or (scripts and not equations):
+        problems.append(f"{page}: MathJax loaded {scripts} times for {equations} equation(s)")
+    problems += [f"{page}: shows {marker!r}" for marker in ("Traceback (most recent call last)", "SMOKE PROFILE")
+                 if marker in text]
+    return problems
+
+
+def layout_problems(driver, page: str) -> list[str]:
+    """At 1280 px: outputs that scroll sideways; figures without caption or alt text, or shown so small that their
+    text falls below MIN_DISPLAYED_PT."""
+    problems = [f"{page}: output wider than its column: {snippet!r}"
+                for snippet in driver.execute_script(WIDE_OUTPUTS_JS)]
+    for src, scale, alt, captioned in driver.execute_script(FIGURES_JS):
+        shown_pt = BASE_PT * FIGURE_DPI / 72 * scale * 0.75
+        if shown_pt < MIN_DISPLAYED_PT:
+            problems.append(f"{page}: {src} is shown at {scale:.0%}: its text shows at {shown_pt:.1f} pt")
+        if not captioned or len(alt) < 20 or "/" in alt:
+            problems.append(f"{page}: {src} lacks a caption or a real alt text ({alt!r})")
+    return problems
+
+
 def check(html: Path, screenshots: Path) -> list[str]:
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
@@ -66,34 +123,13 @@ def check(html: Path, screenshots: Path) -> list[str]:
                 problems.append(f"{page}: not built")
                 continue
             driver.get(f"{base}/{page}")
-            driver.execute_async_script(  # wait for the images to decode and MathJax to typeset
-                "const done = arguments[0]; "
-                "const math = window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.resolve(); "
-                "Promise.all([math, ...Array.from(document.images).map(i => i.decode().catch(() => 0))])"
-                ".then(() => done(), () => done());")
-            text = driver.find_element("tag name", "body").text
-            title = driver.title
-            images = driver.execute_script(IMAGES_JS)
-            broken = [src for src, complete, width in images if not complete or width == 0]
-            figures = [src for src, _, _ in images if "_images/" in (src or "")]
-            if "404" in title or "Not Found" in title or "Error" in title:
-                problems.append(f"{page}: error page ({title!r})")
-            if (ROOT / page).with_suffix(".ipynb").is_file() and not figures:
-                problems.append(f"{page}: a notebook chapter without any figure")
-            if broken:
-                problems.append(f"{page}: {len(broken)} image(s) did not load: {broken[:3]}")
-            if driver.execute_script("return document.querySelectorAll('mjx-container').length") < len(
-                    driver.find_elements("css selector", "span.math, div.math")):
-                problems.append(f"{page}: equations did not render (MathJax)")
-            for marker in ("Traceback (most recent call last)", "SMOKE PROFILE"):
-                if marker in text:
-                    problems.append(f"{page}: shows {marker!r}")
+            driver.execute_async_script(WAIT_JS)
+            problems += content_problems(driver, page) + layout_problems(driver, page)
             height = driver.execute_script("return document.body.scrollHeight")
             driver.set_window_size(1280, min(max(height, 800), 16000))
             driver.save_screenshot(str(screenshots / page.replace("/", "_").replace(".html", ".png")))
             driver.set_window_size(1280, 1000)
-            print(f"{page}: title {title!r}, {len(figures)} figure(s) loaded of {len(images)} image(s), "
-                  f"{len(text):,} characters of text")
+            print(f"{page}: {driver.title!r} checked")
     finally:
         driver.quit()
         server.shutdown()

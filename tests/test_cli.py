@@ -18,7 +18,7 @@ def test_sweep_prints_a_table_and_writes_figures_and_runs(tmp_path, capsys):
     assert main(["sweep", "--lr", "1e-3", "1e-1", "--epochs", "1", "--train-size", "512", "--test-size", "200",
                  "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "verdict" in out and "0.001" in out
+    assert "verdict" in out and "1.0e-03" in out
     runs = json.loads((tmp_path / "runs.json").read_text())
     assert [run["config"]["lr"] for run in runs] == [1e-3, 1e-1]
     assert (tmp_path / "loss_curves.png").stat().st_size > 10_000 and (tmp_path / "accuracy_vs_lr.png").exists()

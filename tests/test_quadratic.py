@@ -32,3 +32,8 @@ def test_best_fixed_step_is_fastest_and_matches_measurement():
 
 def test_rotation_keeps_the_eigenvalues():
     assert np.linalg.eigvalsh(Bowl((1.0, 10.0), angle=37).matrix) == pytest.approx([1.0, 10.0])
+
+
+def test_eigvecs_diagonalise_the_bowl():
+    bowl = Bowl((1.0, 10.0), angle=30)
+    np.testing.assert_allclose(bowl.eigvecs.T @ bowl.matrix @ bowl.eigvecs, np.diag([1.0, 10.0]), atol=1e-12)

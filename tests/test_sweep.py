@@ -56,7 +56,10 @@ def test_sweep_runs_every_lr_and_seed_and_goes_on_after_a_divergence():
     assert all(not r.diverged for r in result.runs[:4])
     rows = result.table().rows
     assert rows[0].keys() == {"optimizer", "lr", "seed", "final train loss", "test accuracy", "seconds", "verdict"}
-    assert "diverged" in str(result.table()) and "<table>" in result.table()._repr_html_()
+    assert "diverged" in str(result.table()) and "<table" in result.table()._repr_html_()
+    assert [row["lr"] for row in rows[::2]] == ["1.0e-03", "1.0e-02", "5.0e+01"]  # one LR format
+    assert rows[0]["test accuracy"].endswith(" %") and rows[-1]["test accuracy"] == "-"
+    assert "padding" in result.table()._repr_html_()
 
 
 def test_an_interrupted_sweep_resumes_with_its_finished_runs(monkeypatch):
@@ -120,3 +123,13 @@ def test_a_config_asked_for_twice_is_trained_once(monkeypatch):
     config = TrainConfig(lr=1e-3, epochs=1, train_size=320, test_size=100)
     result = sweeps.run_configs([config, config], cache=False, progress=False)
     assert len(trained) == 1 and len(result.runs) == 2 and result.runs[0].losses == result.runs[1].losses
+
+
+def test_run_finds_exactly_one_run_or_says_what_the_sweep_has():
+    result = sweep([1e-3, 1e-2], seeds=(0, 1), **SMALL)
+    assert result.run("1e-3", seed=1).seed == 1 and result.run(1e-2, seed=0).lr == 1e-2
+    with pytest.raises(LookupError, match="2 runs match lr=0.001"):
+        result.run(1e-3)
+    with pytest.raises(LookupError, match="0 runs match lr=0.1.*the sweep has lrs 0.001, 0.01"):
+        result.run(0.1, seed=0)
+    assert result.best_by("seed")[1].seed == 1
