@@ -25,8 +25,15 @@ data: $(STAMP)
 
 # The HTML book, executing every chapter (outputs cached by jupyter-cache); any cell error or warning fails it, and
 # so does any sentence whose claim the numbers contradict (LRLAB_CLAIMS=strict, see lrlab/claims.py).
-book: data $(MATHJAX)
+book: data $(MATHJAX) _build/.lrlab-code
 	LRLAB_CLAIMS=strict $(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# jupyter-cache (and Sphinx) key executed pages by the notebooks' own content, not by lrlab's: when lrlab changes,
+# drop both, so that every page shows what the code does now (printed sources, figures). Finished runs stay in
+# .lrlab-cache, so re-executing every chapter then takes about a minute.
+_build/.lrlab-code: $(wildcard lrlab/*.py)
+	rm -rf _build/.jupyter_cache _build/.doctrees
+	@mkdir -p _build && touch $@
 
 # MathJax from the npm registry, checked by SHA-256; the script is copied last, so its presence means complete.
 $(MATHJAX):

@@ -27,9 +27,10 @@ def strict() -> bool:
     return os.environ.get(MODE_VARIABLE, "").strip().lower() == "strict" and active_profile() == "full"
 
 
-def claim(statement: str, holds, *, evidence="") -> bool:
+def claim(statement: str, holds, *, evidence="") -> None:
     """Check one sentence of the text against the numbers: print a check mark when it holds; when it does not,
-    raise ClaimError in the book build, print a friendly note elsewhere. Returns whether it holds.
+    raise ClaimError in the book build, print a friendly note elsewhere. Returns nothing, so that a claim at the end
+    of a cell shows only its check mark or note.
 
     holds and evidence may be values or functions without arguments (lambdas), called here: a LookupError they
     raise (a run the sentence is about is missing from an edited sweep) counts as "does not hold"."""
@@ -41,13 +42,12 @@ def claim(statement: str, holds, *, evidence="") -> bool:
     because = f" ({evidence})" if evidence else ""
     if bool(holds):
         print(f"✓ checked against this run: {statement}{because}")
-        return True
+        return
     if strict():
         raise ClaimError(f"The text says: {statement}. This build's numbers say otherwise{because}. Fix the text "
                          "(or the experiment) before publishing.")
     print(f"Note: the text above says {statement}; your numbers say otherwise{because}. That can happen when you "
           "change the settings (or in the quick smoke profile): the text describes the book's own settings.")
-    return False
 
 
 class _Text:

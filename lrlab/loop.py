@@ -20,15 +20,15 @@ from lrlab.runs import History, Run, samples_seen
 
 
 def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, history):
-    """One pass over the training images in the given order: one gradient-descent update per batch."""
+    """One pass over the images in `order`: one gradient-descent step per batch."""
     model.train()
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
-        loss = F.cross_entropy(model(images[batch]), labels[batch])  # forward: J(θ) on this batch
+        loss = F.cross_entropy(model(images[batch]), labels[batch])  # forward: J(θ)
         optimizer.zero_grad()
         loss.backward()  # backward: ∇J(θ), for every weight
         optimizer.step()  # step: θ ← θ − η · (the optimizer's direction)
-        history.append(loss.item(), optimizer.param_groups[0]["lr"])  # bookkeeping: this step's loss and η
+        history.append(loss.item(), optimizer.param_groups[0]["lr"])  # bookkeeping
         scheduler.step()  # the schedule sets η for the next step
         if history.diverged():  # non-finite, or 10x the first loss: stop
             return

@@ -2,6 +2,7 @@
 
 import math
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
@@ -33,7 +34,10 @@ def lr_color(lr: float):
 def subplots(*args, **kwargs):
     """plt.subplots in the book's style."""
     with plt.style.context(STYLE):
-        return plt.subplots(*args, **kwargs)
+        figure = plt.subplots(*args, **kwargs)
+        interactive = matplotlib.is_interactive()  # the first figure may have just switched Jupyter's backend on
+    matplotlib.interactive(interactive)  # and the style's restore must not switch it off again (figures would vanish)
+    return figure
 
 
 def smooth(values, window: int) -> np.ndarray:

@@ -93,8 +93,10 @@ class Table:
         header = list(self.rows[0]) if self.rows else []
         cell = "padding:3px 10px;text-align:right;border-bottom:1px solid #ddd"
         head = "".join(f'<th style="{cell}">{html.escape(h)}</th>' for h in header)
-        rows = "".join("<tr>" + "".join(f'<td style="{cell}">{html.escape(row[h])}</td>' for h in header) + "</tr>"
-                       for row in self.rows)
+        def td(text):  # short values (numbers, LRs such as 3.0e-03) never break across lines
+            return f'<td style="{cell}{";white-space:nowrap" if len(text) <= 10 else ""}">{html.escape(text)}</td>'
+
+        rows = "".join("<tr>" + "".join(td(row[h]) for h in header) + "</tr>" for row in self.rows)
         return (f'<table class="lrlab-table" style="border-collapse:collapse;font-size:0.9em">'
                 f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
 

@@ -8,7 +8,7 @@ from lrlab.claims import ClaimError, claim, glue
 
 def test_a_true_claim_is_shown_as_checked(capsys, monkeypatch):
     monkeypatch.setenv("LRLAB_CLAIMS", "strict")
-    assert claim("1e-3 beats 1e-4", 0.02 < 0.06, evidence="final loss 0.02 vs 0.06") is True
+    claim("1e-3 beats 1e-4", 0.02 < 0.06, evidence="final loss 0.02 vs 0.06")
     assert "✓ checked against this run: 1e-3 beats 1e-4 (final loss 0.02 vs 0.06)" in capsys.readouterr().out
 
 
@@ -20,7 +20,7 @@ def test_a_false_claim_fails_the_book_build(monkeypatch):
 
 def test_a_false_claim_in_a_students_notebook_is_a_friendly_note(capsys, monkeypatch):
     monkeypatch.delenv("LRLAB_CLAIMS", raising=False)
-    assert claim("1e-3 beats 1e-4", False, evidence="0.08 vs 0.06") is False
+    claim("1e-3 beats 1e-4", False, evidence="0.08 vs 0.06")
     out = capsys.readouterr().out
     assert "Note: the text above says 1e-3 beats 1e-4; your numbers say otherwise (0.08 vs 0.06)" in out
     assert "change the settings" in out
@@ -29,7 +29,7 @@ def test_a_false_claim_in_a_students_notebook_is_a_friendly_note(capsys, monkeyp
 def test_the_smoke_profile_never_enforces_a_claim(capsys, monkeypatch):
     monkeypatch.setenv("LRLAB_CLAIMS", "strict")
     monkeypatch.setenv("LRLAB_PROFILE", "smoke")
-    assert claim("something only the full runs show", False) is False
+    claim("something only the full runs show", False)
     assert "Note:" in capsys.readouterr().out
 
 
@@ -43,7 +43,7 @@ def test_glue_formats_and_falls_back_to_printing(capsys, monkeypatch):
 def test_a_claim_about_a_run_an_edited_sweep_lacks_is_a_note_not_a_crash(capsys, monkeypatch):
     monkeypatch.delenv("LRLAB_CLAIMS", raising=False)
     runs = {1e-3: 0.02}
-    assert claim("1e-3 beats 1e-4", lambda: runs[1e-3] < runs[1e-4], evidence=lambda: f"{runs[1e-4]}") is False
+    claim("1e-3 beats 1e-4", lambda: runs[1e-3] < runs[1e-4], evidence=lambda: f"{runs[1e-4]}")
     assert "a run it is about is missing" in capsys.readouterr().out
     monkeypatch.setenv("LRLAB_CLAIMS", "strict")
     with pytest.raises(ClaimError, match="missing"):
