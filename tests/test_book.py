@@ -81,3 +81,26 @@ def test_the_book_builds_warning_free(tmp_path, monkeypatch):
             assert text.count('src="../_images/') >= drawn > 0, f"{page} shows fewer figures than it draws"
     assert "copybutton" in (html / "book" / "experiment.html").read_text()
     assert "colab.research.google.com" in (html / "book" / "experiment.html").read_text()
+
+
+@pytest.mark.parametrize("chapter, edit", [
+    ("experiment", ("LEARNING_RATES = [1e-4, 1e-3, 1e-2]", "LEARNING_RATES = [3e-4, 1e-2, 2.0]")),
+    ("goldilocks", ("SEEDS = [0, 1, 2]", "SEEDS = [5]")),
+    ("optimizers", ('OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam"]', 'OPTIMIZERS = ["adam", "sgd"]')),
+    ("range_test", ('OPTIMIZERS = ["adam", "momentum"]', 'OPTIMIZERS = ["rmsprop"]')),
+    ("schedules", ("PEAK_LR = 3e-3", "PEAK_LR = 3.0")),
+])
+def test_a_students_edit_that_breaks_the_texts_claims_gets_notes_not_errors(chapter, edit, monkeypatch):
+    """A student edits the marked cell and runs everything: the sentences about rates that are gone become notes
+    ("your numbers say otherwise"), glued numbers say "(not in your runs)", and no cell fails."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("LRLAB_PROFILE", "smoke")
+    monkeypatch.setenv("LRLAB_CLAIMS", "strict")  # even so: the smoke profile never enforces
+    notebook = nbformat.read(ROOT / "book" / f"{chapter}.ipynb", as_version=4)
+    cell = next(c for c in notebook.cells if edit[0] in c.source)
+    cell.source = cell.source.replace(*edit)
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
+    assert "Note: the text above says" in printed and "Traceback" not in printed
