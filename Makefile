@@ -9,7 +9,7 @@ MATHJAX_VERSION := 3.2.2
 MATHJAX_SHA256 := 0a6ded5abbce13331658dd239f34382abd06492c74b71b61e8caa8112ec55fa5
 MATHJAX := _mathjax/mathjax/tex-chtml.js
 
-.PHONY: book test lint unit notebooks data setup browser-check bench clean
+.PHONY: book test lint unit notebooks data setup browser-check bench clean repository
 
 setup: $(STAMP)
 
@@ -63,6 +63,12 @@ browser-check: $(STAMP)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	$(PY) tests/check_html.py _build/html --screenshots _build/screenshots
+
+# Publishing the repository under another address is a one-line change: edit repository.url in _config.yml (the one
+# place it is written), then `make repository` rewrites every chapter's set-up cell to install lrlab from there.
+repository: $(STAMP)
+	$(PY) -c 'import pathlib, re, yaml; url = yaml.safe_load(open("_config.yml"))["repository"]["url"]; \
+	[p.write_text(re.sub(r"git\+https?://[^\\\"]+", "git+" + url, p.read_text())) for p in pathlib.Path("book").glob("*.ipynb")]'
 
 bench: data
 	$(PY) benchmarks/bench_sweep.py
