@@ -249,3 +249,25 @@ def lr_and_loss(runs, *, window: int | None = None):
                bbox_to_anchor=(0.5, 0.045), frameon=False)
     fig.subplots_adjust(hspace=0.5, bottom=0.27)
     return _annotate_runs(fig, runs)
+
+
+def sharpness_curves(runs):
+    """Top: the sharpness of each full-batch run against the step, with its 2/eta drawn dashed in the same colour.
+    Bottom: its full-batch training loss (log scale)."""
+    fig, (top, bottom) = subplots(2, 1, figsize=(WIDTH, 6.6), sharex=True, height_ratios=(3, 2))
+    for run in runs:
+        color = lr_color(run.lr)
+        top.plot(run.steps, run.sharpness, "o-", color=color, ms=4, lw=1.6, label=f"η = {run.lr:g}")
+        top.axhline(run.threshold, color=color, ls="--", lw=1)
+        top.annotate(f"2/η = {run.threshold:g}", (1.0, run.threshold), xycoords=("axes fraction", "data"),
+                     xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom", color=color, fontsize=9)
+        bottom.plot(np.arange(len(run.losses)), run.losses, color=color, lw=1.4)
+    top.set(ylabel="sharpness λmax", title="Sharpness rises until it reaches 2/η, then hovers there")
+    top.legend(loc="upper left")
+    bottom.set(xlabel="step of full-batch gradient descent", ylabel="training loss", yscale="log")
+    bottom.grid(alpha=0.3, which="both")
+    first = runs[0]
+    return annotate(fig, f"{len(runs)} runs · full-batch gradient descent · lr {', '.join(f'{r.lr:g}' for r in runs)}"
+                         f" · square loss · {first.train_size:,} fixed train images · seed {first.seed} · sharpness "
+                         f"by Lanczos every {first.steps[1] - first.steps[0] if len(first.steps) > 1 else 0} steps · "
+                         f"profile {first.profile}", smoke=first.profile == "smoke")

@@ -23,11 +23,11 @@ from lrlab.runs import Run
 TRAINING_CODE = ("config.py", "data.py", "model.py", "optim.py", "runs.py", "engine.py")
 
 
-@functools.lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """SHA-256 of the modules that produce a run's numbers."""
+@functools.lru_cache(maxsize=4)
+def code_fingerprint(files: tuple[str, ...] = TRAINING_CODE) -> str:
+    """SHA-256 of the modules that produce a result's numbers."""
     digest = hashlib.sha256()
-    for name in TRAINING_CODE:
+    for name in files:
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -36,30 +36,43 @@ def _canonical(data) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=True)
 
 
-def run_key(config: TrainConfig, device_type: str) -> str:
-    """Name of the cache entry for a config trained on a kind of device ('cpu', 'cuda', 'mps')."""
-    identity = {"lrlab": __version__, "code": code_fingerprint(), "config": asdict(config), "device": device_type}
+def key_for(identity: dict, files: tuple[str, ...] = TRAINING_CODE) -> str:
+    """Name of the cache entry for a result identified by `identity` (a JSON-able dict) and computed by `files`."""
+    identity = {"lrlab": __version__, "code": code_fingerprint(files), **identity}
     return hashlib.sha256(_canonical(identity).encode()).hexdigest()[:32]
 
 
-def load(key: str, folder: Path | None = None) -> Run | None:
-    """The cached run under `key`, or None when there is none or it cannot be trusted."""
+def run_key(config: TrainConfig, device_type: str) -> str:
+    """Name of the cache entry for a config trained on a kind of device ('cpu', 'cuda', 'mps')."""
+    return key_for({"config": asdict(config), "device": device_type})
+
+
+def load_payload(key: str, folder: Path | None = None) -> dict | None:
+    """The cached payload under `key`, or None when there is none or it cannot be trusted."""
     path = (folder or cache_root()) / f"{key}.json"
     try:
         entry = json.loads(path.read_text())
         payload = entry["run"]
         if entry["sha256"] != hashlib.sha256(_canonical(payload).encode()).hexdigest() or entry["key"] != key:
             return None
-        return Run.from_dict(payload)
+        return payload
     except (OSError, ValueError, KeyError, TypeError):  # missing, not JSON, wrong shape: recompute
         return None
 
 
-def save(run: Run, key: str, folder: Path | None = None) -> Path:
-    """Write `run` under `key` atomically (temporary file, then rename)."""
+def load(key: str, folder: Path | None = None) -> Run | None:
+    """The cached run under `key`, or None when there is none or it cannot be trusted."""
+    payload = load_payload(key, folder)
+    try:
+        return None if payload is None else Run.from_dict(payload)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def save_payload(payload: dict, key: str, folder: Path | None = None) -> Path:
+    """Write a JSON-able payload under `key` atomically (temporary file, then rename)."""
     folder = folder or cache_root()
     folder.mkdir(parents=True, exist_ok=True)
-    payload = run.to_dict()
     entry = {"key": key, "sha256": hashlib.sha256(_canonical(payload).encode()).hexdigest(), "run": payload}
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".part")
     try:
@@ -70,3 +83,8 @@ def save(run: Run, key: str, folder: Path | None = None) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return folder / f"{key}.json"
+
+
+def save(run: Run, key: str, folder: Path | None = None) -> Path:
+    """Write `run` under `key` atomically."""
+    return save_payload(run.to_dict(), key, folder)
