@@ -8,12 +8,13 @@
 Modules: claims (the book's checked sentences), config (TrainConfig), data (MNIST), model (CNN), optim (optimizers
 and schedules), hessian (sharpness from Hessian-vector products), noise (minibatch gradient noise), loop (the
 readable training loop, the reference), engine (the fast stacked loop sweeps use), runs (the Run record), sweeps,
-store (the run cache), plot, quadratic (gradient descent on a bowl), rangetest (the LR range test).
+store (the run cache), plot, quadratic (gradient descent on a bowl), rangetest (the LR range test),
+parallel (sweeps on a process pool or a Dask cluster).
 """
 
 __version__ = "0.2.0"
 
-from lrlab import hessian, noise, plot, quadratic  # noqa: E402  (the modules a chapter uses by name)
+from lrlab import hessian, noise, parallel, plot, quadratic  # noqa: E402  (the modules a chapter uses by name)
 from lrlab.claims import ClaimError, claim, glue  # noqa: E402
 from lrlab.config import DEFAULTS, TrainConfig  # noqa: E402
 from lrlab.data import fetch_mnist, load_mnist, pick_device  # noqa: E402
@@ -25,8 +26,8 @@ from lrlab.sweeps import Sweep, run_configs, sweep  # noqa: E402
 
 __all__ = [
     "CNN", "ClaimError", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "claim", "fetch_mnist", "glue",
-    "hessian", "load_mnist", "noise", "lr_range_test", "pick_device", "plot", "quadratic", "run_configs", "show_source",
-    "sweep", "train", "train_epoch",
+    "hessian", "load_mnist", "lr_range_test", "noise", "parallel", "pick_device", "plot", "quadratic", "run_configs",
+    "show_source", "sweep", "train", "train_epoch",
 ]
 
 

@@ -1,17 +1,16 @@
 """Learning-rate sweeps: validate the LR list, train every (lr, seed) run (stacked, cached), and label each run."""
 
 import html
-import itertools
 import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lrlab import store
+from lrlab import parallel, store
 from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
 from lrlab.data import pick_device
-from lrlab.engine import batch_key, fit
+from lrlab.engine import fit
 from lrlab.runs import Run
 
 GOOD_FACTOR = 2.0  # a run is "good" when its final training loss is within 2x of the best run's
@@ -219,39 +218,41 @@ class Sweep:
 
 
 def run_configs(configs: list[TrainConfig], *, cache: bool = True, stack: int | None = None, device=None,
-                progress: bool = True) -> Sweep:
+                progress: bool = True, executor=None) -> Sweep:
     """Train every config (cached ones are loaded), stacking runs that share data order and shapes.
 
     stack: how many runs to train together (None: a width measured to be fast on this kind of device; 1: one by one).
+    executor: None trains here; any concurrent.futures executor (lrlab.parallel.local_pool(n), a Dask client's
+    get_executor()) gets one task per stack. Every finished run is cached at once, so an interrupted sweep resumes.
     """
     device = pick_device(device)
     configs = [apply_profile(config) for config in configs]
     keys = [store.run_key(config, device.type) for config in configs]
     done = {key: store.load(key) for key in keys} if cache else {}
     todo = {key: config for key, config in zip(keys, configs) if done.get(key) is None}  # each config once
-    width = stack or STACK_WIDTH.get(device.type, 4)
-
-    def shares_batches(item):
-        return batch_key(item[1])
-
-    for _, same in itertools.groupby(sorted(todo.items(), key=shares_batches), key=shares_batches):
-        same = list(same)
-        for start in range(0, len(same), width):
-            chunk = same[start:start + width]
-            for (key, _), run in zip(chunk, fit([c for _, c in chunk], device=device, progress=progress)):
-                done[key] = run
-                if cache:
-                    store.save(run, key)  # each finished run at once: an interrupted sweep keeps it
+    chunks = parallel.stacks(todo, stack or STACK_WIDTH.get(device.type, 4))
+    finished = (_in_process(chunks, device, progress) if executor is None
+                else parallel.on_executor(executor, chunks, device.type, progress))
+    for key, run in finished:
+        done[key] = run
+        if cache:
+            store.save(run, key)  # each finished run at once: an interrupted sweep keeps it
     runs = [done[key] for key in keys]
     runs = [replace(run, verdict=verdict) for run, verdict in zip(runs, verdicts(runs))]
     return Sweep(runs)
+
+
+def _in_process(chunks, device, progress):
+    for chunk in chunks:
+        yield from zip([key for key, _ in chunk], fit([config for _, config in chunk], device=device,
+                                                       progress=progress))
 
 
 def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
           batch_size: int = DEFAULTS.batch_size, train_size: int | None = DEFAULTS.train_size,
           test_size: int | None = DEFAULTS.test_size, seeds=(DEFAULTS.seed,), schedule: str = DEFAULTS.schedule,
           warmup_steps: int = DEFAULTS.warmup_steps, cache: bool = True, stack: int | None = None, device=None,
-          progress: bool = True) -> Sweep:
+          progress: bool = True, executor=None) -> Sweep:
     """Train the CNN on MNIST once per (optimizer, lr, seed), with the same settings otherwise; return a Sweep.
 
     lrs: the learning rates, a list such as [1e-4, 1e-3, 1e-2] ("1e-3" in quotes works too).
@@ -259,7 +260,9 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int =
     epochs, batch_size, train_size, test_size, schedule, warmup_steps: as in lrlab.TrainConfig (defaults: the
     seed's experiment). cache: load finished runs from the run cache and save new ones (LRLAB_CACHE).
     stack: runs trained together (None: a width measured to be fast on this device). device: cpu, cuda or mps
-    (None: the best there is). Each run gets a verdict: too-low, good, too-high or diverged (see verdicts).
+    (None: the best there is). executor: None trains in this process; a concurrent.futures executor (a local
+    pool, lrlab.parallel.local_pool(n); a Dask cluster, client.get_executor()) trains one stack per task.
+    Each run gets a verdict: too-low, good, too-high or diverged (see verdicts).
     """
     lrs = validate_lrs(lrs)
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
@@ -267,4 +270,4 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int =
     configs = [TrainConfig(lr=lr, optimizer=name, seed=seed, epochs=epochs, batch_size=batch_size,
                            train_size=train_size, test_size=test_size, schedule=schedule, warmup_steps=warmup_steps)
                for name in optimizers for lr in lrs for seed in seeds]
-    return run_configs(configs, cache=cache, stack=stack, device=device, progress=progress)
+    return run_configs(configs, cache=cache, stack=stack, device=device, progress=progress, executor=executor)
