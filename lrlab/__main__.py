@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="use a fixed subset of test images (default: all 10,000)")
     run.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     run.add_argument("--no-cache", action="store_true", help="recompute every run")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="train on a local pool of N processes, one torch thread each (default: in this process)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="train on an existing Dask cluster, e.g. tcp://host:8786 (needs lrlab[dask]); workers "
+                            "find MNIST through their own LRLAB_DATA")
     run.add_argument("--out", type=Path, default=Path("sweep-results"), help="output folder (default sweep-results)")
     return parser
 
@@ -50,6 +56,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
 
     from lrlab.data import DataError
+    from lrlab.parallel import SweepError
 
     try:
         if args.command == "fetch-data":
@@ -58,7 +65,7 @@ def main(argv=None) -> int:
             print(f"MNIST verified in {fetch_mnist(args.root)}")
             return 0
         return _sweep(args)
-    except (ValueError, DataError) as exc:
+    except (ValueError, DataError, SweepError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, ValueError) else 1
 
@@ -69,10 +76,18 @@ def _sweep(args) -> int:
     matplotlib.use("Agg")
     import lrlab
 
-    result = lrlab.sweep(args.lr, seeds=args.seeds, optimizer=args.optimizer, epochs=args.epochs,
-                         schedule=args.schedule, warmup_steps=args.warmup_steps, batch_size=args.batch_size,
-                         train_size=args.train_size, test_size=args.test_size, device=args.device,
-                         cache=not args.no_cache)
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers {args.workers}: give a number of processes >= 1, e.g. --workers 2")
+    executor = (lrlab.parallel.local_pool(args.workers) if args.workers
+                else lrlab.parallel.dask_executor(args.scheduler) if args.scheduler else None)
+    try:
+        result = lrlab.sweep(args.lr, seeds=args.seeds, optimizer=args.optimizer, epochs=args.epochs,
+                             schedule=args.schedule, warmup_steps=args.warmup_steps, batch_size=args.batch_size,
+                             train_size=args.train_size, test_size=args.test_size, device=args.device,
+                             cache=not args.no_cache, executor=executor)
+    finally:
+        if executor is not None:
+            executor.shutdown()
     print(result.table())
     args.out.mkdir(parents=True, exist_ok=True)
     lrlab.plot.loss_curves(result).savefig(args.out / "loss_curves.png", dpi=120, bbox_inches="tight")

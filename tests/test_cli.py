@@ -39,3 +39,19 @@ def test_fetch_data_with_no_source_reports_what_was_tried(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "an unreachable mirror: no route to host" in result.stderr and "place them by hand" in result.stderr
+
+
+def test_sweep_on_a_local_pool_of_workers(tmp_path, capsys):
+    assert main(["sweep", "--lr", "1e-3", "1e-2", "--epochs", "1", "--train-size", "320", "--test-size", "100",
+                 "--workers", "2", "--out", str(tmp_path)]) == 0
+    runs = json.loads((tmp_path / "runs.json").read_text())
+    assert sorted(run["config"]["lr"] for run in runs) == [1e-3, 1e-2] and all(run["losses"] for run in runs)
+
+
+def test_workers_and_scheduler_are_explained_and_checked(capsys):
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    text = capsys.readouterr().out
+    assert "--workers N" in text and "--scheduler ADDRESS" in text and "tcp://host:8786" in text
+    assert main(["sweep", "--lr", "1e-3", "--workers", "0"]) == 2
+    assert "give a number of processes >= 1" in capsys.readouterr().err
