@@ -24,14 +24,18 @@ class SweepError(RuntimeError):
 
 
 def stacks(todo: dict[str, TrainConfig], width: int) -> list[list[tuple[str, TrainConfig]]]:
-    """The (key, config) pairs grouped into stacks of at most `width` runs that share their batches."""
+    """The (key, config) pairs grouped into stacks of at most `width` runs that share their batches, each group
+    split into stacks of nearly equal size (11 runs at width 8: 6 + 5, not 8 + 3), so that tasks on parallel
+    workers take about as long as each other."""
     def shares_batches(item):
         return batch_key(item[1])
 
     chunks = []
     for _, same in itertools.groupby(sorted(todo.items(), key=shares_batches), key=shares_batches):
         same = list(same)
-        chunks += [same[start:start + width] for start in range(0, len(same), width)]
+        count = -(-len(same) // width)  # ceil
+        bounds = [round(i * len(same) / count) for i in range(count + 1)]
+        chunks += [same[a:b] for a, b in zip(bounds, bounds[1:])]
     return chunks
 
 

@@ -251,6 +251,30 @@ def lr_and_loss(runs, *, window: int | None = None):
     return _annotate_runs(fig, runs)
 
 
+def good_regions(runs, *, key: str = "optimizer"):
+    """A cheat sheet: for each optimizer (or other config field), its good region as a bar on the LR axis and its
+    best LR as a dot, in the optimizer's colour."""
+    from lrlab.sweeps import Sweep
+
+    sweep = Sweep(_runs(runs))
+    names = list(sweep.best_by(key))
+    fig, ax = subplots(figsize=(WIDTH, 0.6 * len(names) + 1.8))
+    for row, name in enumerate(names):
+        members = Sweep([run for run in sweep.runs if getattr(run.config, key) == name])
+        color = OPTIMIZER_COLORS.get(name, "0.35") if key == "optimizer" else "0.35"
+        good = members.good_region()
+        if good:
+            ax.plot(good, [row, row], color=color, lw=9, alpha=0.35, solid_capstyle="butt")
+        best = members.best().lr
+        ax.plot(best, row, "o", color=color, ms=10, mec="k", mew=0.6)
+        ax.annotate(f"best {best:.1e}", (best, row), xytext=(0, 11), textcoords="offset points", ha="center",
+                    fontsize=9)
+    ax.set(xscale="log", yticks=range(len(names)), yticklabels=names, ylim=(-0.7, len(names) - 0.3),
+           xlabel="learning rate η", title=f"Where to start: the good region (bar) and best rate (dot) of each {key}")
+    ax.grid(alpha=0.3, axis="x", which="both")
+    return _annotate_runs(fig, sweep.runs)
+
+
 def sharpness_curves(runs):
     """Top: the sharpness of each full-batch run against the step, with its 2/eta drawn dashed in the same colour.
     Bottom: its full-batch training loss (log scale)."""

@@ -103,7 +103,7 @@ def layout_problems(driver, page: str) -> list[str]:
         shown_pt = BASE_PT * FIGURE_DPI / 72 * scale * 0.75
         if shown_pt < MIN_DISPLAYED_PT:
             problems.append(f"{page}: {src} is shown at {scale:.0%}: its text shows at {shown_pt:.1f} pt")
-        if not captioned or len(alt) < 20 or "/" in alt:
+        if not captioned or len(alt) < 20 or "_images" in alt or alt.endswith((".png", ".svg")):
             problems.append(f"{page}: {src} lacks a caption or a real alt text ({alt!r})")
     return problems
 

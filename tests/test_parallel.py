@@ -120,3 +120,14 @@ def test_ctrl_c_in_the_caller_keeps_whole_entries_and_a_rerun_trains_only_the_re
     lrlab.sweep([1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3], epochs=2, train_size=6400, test_size=200, stack=1,
                 progress=False)
     assert len(trained) == 6 - finished
+
+
+def test_stacks_share_batches_and_are_balanced():
+    from lrlab.config import TrainConfig
+    from lrlab.parallel import stacks
+
+    todo = {f"{lr}-{seed}": TrainConfig(lr=lr, seed=seed) for seed in (0, 1) for lr in np.logspace(-5, 0, 11)}
+    chunks = stacks(todo, width=8)
+    assert sorted(len(chunk) for chunk in chunks) == [5, 5, 6, 6]
+    assert all(len({config.seed for _, config in chunk}) == 1 for chunk in chunks)
+    assert sorted(key for chunk in chunks for key, _ in chunk) == sorted(todo)
