@@ -279,15 +279,18 @@ def sharpness_curves(runs):
     """Top: the sharpness of each full-batch run against the step, with its 2/eta drawn dashed in the same colour.
     Bottom: its full-batch training loss (log scale)."""
     fig, (top, bottom) = subplots(2, 1, figsize=(WIDTH, 6.6), sharex=True, height_ratios=(3, 2))
-    for run in runs:
-        color = lr_color(run.lr)
-        top.plot(run.steps, run.sharpness, "o-", color=color, ms=4, lw=1.6, label=f"η = {run.lr:g}")
-        top.axhline(run.threshold, color=color, ls="--", lw=1)
-        top.annotate(f"2/η = {run.threshold:g}", (1.0, run.threshold), xycoords=("axes fraction", "data"),
-                     xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom", color=color, fontsize=9)
-        bottom.plot(np.arange(len(run.losses)), run.losses, color=color, lw=1.4)
+    for run, marker, style in zip(runs, "os^Dv" * len(runs), ["-", "--", ":", "-."] * len(runs)):
+        color = lr_color(run.lr)  # close rates have close colours: markers and line styles tell them apart
+        top.plot(run.steps, run.sharpness, marker=marker, ls=style, color=color, ms=6, lw=1.6, mec="k", mew=0.5,
+                 label=f"η = {run.lr:g} (2/η = {run.threshold:g})")
+        top.axhline(run.threshold, color=color, ls="--", lw=0.9, alpha=0.8)
+        top.annotate(f"2/η = {run.threshold:g}", (0.0, run.threshold), xycoords=("axes fraction", "data"),
+                     xytext=(4, 3), textcoords="offset points", ha="left", va="bottom", color=color, fontsize=9)
+        bottom.plot(np.arange(len(run.losses)), run.losses, color=color, ls=style, lw=1.4)
     top.set(ylabel="sharpness λmax", title="Sharpness rises until it reaches 2/η, then hovers there")
-    top.legend(loc="upper left")
+    fig.legend(*top.get_legend_handles_labels(), loc="lower center", ncol=min(3, len(runs)), fontsize=9,
+               bbox_to_anchor=(0.5, 0.06), frameon=False)
+    fig.subplots_adjust(bottom=0.2)
     bottom.set(xlabel="step of full-batch gradient descent", ylabel="training loss", yscale="log")
     bottom.grid(alpha=0.3, which="both")
     first = runs[0]
