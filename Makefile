@@ -7,7 +7,12 @@ STAMP := $(VENV)/.lrlab-installed
 # MathJax served with the book (not from a CDN), so equations render offline and in the browser check.
 MATHJAX_VERSION := 3.2.2
 MATHJAX_SHA256 := 0a6ded5abbce13331658dd239f34382abd06492c74b71b61e8caa8112ec55fa5
-MATHJAX := _mathjax/mathjax/tex-chtml.js
+MATHJAX := _vendor/mathjax/tex-chtml.js
+# Vega (the momentum explorer's sliders, in the static HTML, without a kernel), from npm, each file SHA-256 checked.
+VEGA := _vendor/vega/vega-embed.min.js
+VEGA_FILES := vega@6.4.0:vega.min.js:8f6a3587cf8d4f42c7e08120e3eb05d067e746d554e39d2dcf52acc0bd5ba28f \
+	vega-lite@6.4.3:vega-lite.min.js:35a9821df838825b05a6a73e9414b58747a1b18321583858ed903c66393a5c7e \
+	vega-embed@7.3.0:vega-embed.min.js:b1455caba2fb1a72fb46025ba0ba1316e2dbc7f0dd40a3f6040172bf9c08ba91
 
 .PHONY: book test lint unit notebooks data setup browser-check bench clean repository
 
@@ -25,8 +30,20 @@ data: $(STAMP)
 
 # The HTML book, executing every chapter (outputs cached by jupyter-cache); any cell error or warning fails it, and
 # so does any sentence whose claim the numbers contradict (LRLAB_CLAIMS=strict, see lrlab/claims.py).
-book: data $(MATHJAX) _build/.lrlab-code
+book: data $(MATHJAX) $(VEGA) _build/.lrlab-code
 	LRLAB_CLAIMS=strict $(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# Vega's three UMD builds; vega-embed is copied last, so its presence means complete.
+$(VEGA):
+	@rm -rf .vega-tmp && mkdir -p .vega-tmp _vendor/vega
+	@set -e; for entry in $(VEGA_FILES); do \
+		package=$${entry%%:*}; rest=$${entry#*:}; file=$${rest%%:*}; sum=$${rest#*:}; \
+		(cd .vega-tmp && rm -rf package && npm pack $$package --silent >/dev/null && tar -xzf *.tgz package/build/$$file && rm *.tgz); \
+		echo "$$sum  .vega-tmp/package/build/$$file" | sha256sum -c --quiet; \
+		cp .vega-tmp/package/build/$$file _vendor/vega/$$file.part; \
+	done
+	for f in vega.min.js vega-lite.min.js vega-embed.min.js; do mv _vendor/vega/$$f.part _vendor/vega/$$f; done
+	@rm -rf .vega-tmp
 
 # jupyter-cache (and Sphinx) key executed pages by the notebooks' own content, not by lrlab's: when lrlab changes,
 # drop both, so that every page shows what the code does now (printed sources, figures). Finished runs stay in
@@ -37,12 +54,12 @@ _build/.lrlab-code: $(wildcard lrlab/*.py)
 
 # MathJax from the npm registry, checked by SHA-256; the script is copied last, so its presence means complete.
 $(MATHJAX):
-	@rm -rf .mathjax-tmp && mkdir -p .mathjax-tmp _mathjax/mathjax
+	@rm -rf .mathjax-tmp && mkdir -p .mathjax-tmp _vendor/mathjax
 	cd .mathjax-tmp && npm pack mathjax@$(MATHJAX_VERSION) --silent >/dev/null
 	tar -xzf .mathjax-tmp/mathjax-$(MATHJAX_VERSION).tgz -C .mathjax-tmp package/es5
 	echo "$(MATHJAX_SHA256)  .mathjax-tmp/package/es5/tex-chtml.js" | sha256sum -c --quiet
-	mkdir -p _mathjax/mathjax/output/chtml/fonts
-	cp -r .mathjax-tmp/package/es5/output/chtml/fonts/woff-v2 _mathjax/mathjax/output/chtml/fonts/
+	mkdir -p _vendor/mathjax/output/chtml/fonts
+	cp -r .mathjax-tmp/package/es5/output/chtml/fonts/woff-v2 _vendor/mathjax/output/chtml/fonts/
 	cp .mathjax-tmp/package/es5/tex-chtml.js $@
 	@rm -rf .mathjax-tmp
 
@@ -52,7 +69,7 @@ test: lint unit notebooks
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-unit: data $(MATHJAX)
+unit: data $(MATHJAX) $(VEGA)
 	$(VENV)/bin/pytest tests
 
 notebooks: data

@@ -5,7 +5,9 @@ Along an eigenvector of A with eigenvalue λ, one step multiplies θ by (1 − �
 η* = 2/(λ_min + λ_max), which contracts by (κ − 1)/(κ + 1) per step, κ = λ_max/λ_min.
 """
 
+import json
 import math
+import uuid
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -61,6 +63,29 @@ def gradient_descent(grad, theta0, lr: float, steps: int) -> np.ndarray:
     for _ in range(steps):
         path.append(path[-1] - lr * grad(path[-1]))
     return np.array(path)
+
+
+def heavy_ball(grad, theta0, lr: float, beta: float, steps: int) -> np.ndarray:
+    """SGD with momentum as torch.optim.SGD(momentum=beta) runs it: v <- beta v + grad J(θ); θ <- θ - η v.
+    (The same as Polyak's heavy ball, θ' = θ - η grad J(θ) + beta (θ - θ_previous).) Returns every θ visited."""
+    path, velocity = [np.asarray(theta0, dtype=float)], np.zeros(len(theta0))
+    for _ in range(steps):
+        velocity = beta * velocity + grad(path[-1])
+        path.append(path[-1] - lr * velocity)
+    return np.array(path)
+
+
+def momentum_contraction(bowl: "Bowl", lr: float, beta: float) -> float:
+    """Per-step shrink factor of heavy-ball momentum on the bowl: the largest |root| of z² - (1 + β - ηλ) z + β over
+    the eigenvalues λ (>= 1: no convergence). Stable iff 0 < ηλ_max < 2 (1 + β), for 0 <= β < 1."""
+    return max(max(abs(np.roots([1.0, -(1 + beta - lr * lam), beta]))) for lam in bowl.eigenvalues)
+
+
+def best_momentum(bowl: "Bowl") -> tuple[float, float]:
+    """Polyak's optimal (η, β) for the bowl: η = 4 / (√λmax + √λmin)², β = ((√κ - 1) / (√κ + 1))²; the shrink
+    factor is then (√κ - 1) / (√κ + 1) per step, against (κ - 1) / (κ + 1) for the best plain step."""
+    low, high = np.sqrt(min(bowl.eigenvalues)), np.sqrt(max(bowl.eigenvalues))
+    return 4 / (high + low) ** 2, ((high - low) / (high + low)) ** 2
 
 
 def measured_contraction(path: np.ndarray, burn_in: int = 5) -> float:
@@ -134,3 +159,94 @@ def plot_contraction(bowl: Bowl, lrs=None, steps: int = 60):
     ax.legend(fontsize=9)
     return annotate(fig, f"2-D bowl, eigenvalues {bowl.eigenvalues}; {len(probes)} measured trajectories of {steps} "
                          "steps; computed live with NumPy")
+
+
+def plot_momentum(bowl: Bowl, theta0=(-2.0, 1.5), steps: int = 40):
+    """Left: the best plain step and Polyak's best momentum on the bowl's contours. Right: |θ| after each step
+    (log scale) for both, with the predicted rates as dashed lines."""
+    lr_gd, (lr_hb, beta) = bowl.best_step, best_momentum(bowl)
+    paths = {f"gradient descent, η = {lr_gd:.3f}": (gradient_descent(bowl.grad, theta0, lr_gd, steps),
+                                                    bowl.contraction(lr_gd), "#7f7f7f"),
+             f"momentum, η = {lr_hb:.3f}, β = {beta:.3f}": (heavy_ball(bowl.grad, theta0, lr_hb, beta, steps),
+                                                          momentum_contraction(bowl, lr_hb, beta), "#8c564b")}
+    fig, (left, right) = subplots(1, 2, figsize=(WIDTH, 3.6))
+    xs, ys = np.meshgrid(np.linspace(-3, 3, 200), np.linspace(-3, 3, 200))
+    values = bowl.value(np.stack([xs, ys], axis=-1))
+    left.contour(xs, ys, values, levels=np.geomspace(0.01, values.max(), 14), colors="0.8", linewidths=0.7)
+    for label, (path, rate, color) in paths.items():
+        left.plot(path[:, 0], path[:, 1], "o-", ms=2.5, lw=1, color=color)
+        norms = np.linalg.norm(path, axis=1)
+        right.plot(norms, color=color, lw=1.6, label=label)
+        right.plot(norms[0] * rate ** np.arange(steps + 1), color=color, ls="--", lw=0.9)
+    left.plot(0, 0, "*", color="k", ms=9)
+    left.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xlabel="θ₁", ylabel="θ₂", title="paths")
+    right.set(yscale="log", xlabel="step", ylabel="|θ|", title="distance to the minimum")
+    fig.legend(*right.get_legend_handles_labels(), loc="lower center", ncol=1, fontsize=9, frameon=False,
+               bbox_to_anchor=(0.5, 0.07))
+    fig.subplots_adjust(bottom=0.38, wspace=0.4)
+    return annotate(fig, f"2-D bowl, eigenvalues {bowl.eigenvalues}; {steps} steps from θ₀ = {tuple(theta0)}; "
+                         "computed live with NumPy")
+
+
+class Explorer:
+    """An interactive figure for the HTML book: a Vega-Lite spec drawn by Vega (served with the book, no CDN) with
+    sliders that need no kernel. Where Vega is not there (Jupyter, Colab) it shows a one-line note instead."""
+
+    def __init__(self, spec: dict, note: str):
+        self.spec, self.note = spec, note
+
+    def _repr_html_(self) -> str:
+        element = f"lrlab-explorer-{uuid.uuid4().hex[:8]}"
+        scripts = "".join(f'<script src="../vega/{name}.min.js"></script>' for name in ("vega", "vega-lite",
+                                                                                        "vega-embed"))
+        return (f'<div class="lrlab-explorer" id="{element}"><em>{self.note}</em></div>{scripts}<script>'
+                f'if (window.vegaEmbed) vegaEmbed("#{element}", {json.dumps(self.spec)}, '
+                '{actions: false, renderer: "svg"});</script>')
+
+
+def _contour_rows(bowl: Bowl, levels=(0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0)) -> list[dict]:
+    """The bowl's level sets ½ θᵀAθ = c, exact ellipses, as rows for a line mark."""
+    angles = np.linspace(0, 2 * np.pi, 73)
+    rows = []
+    for level in levels:
+        axes = [np.sqrt(2 * level / lam) for lam in bowl.eigenvalues]
+        points = np.stack([axes[0] * np.cos(angles), axes[1] * np.sin(angles)], axis=1) @ bowl.eigvecs.T
+        rows += [{"level": level, "i": i, "x": round(x, 3), "y": round(y, 3)} for i, (x, y) in enumerate(points)]
+    return rows
+
+
+def momentum_explorer(bowl: Bowl, theta0=(-2.0, 1.5), steps: int = 25, lrs=None, betas=None) -> Explorer:
+    """Heavy-ball momentum on the bowl with two sliders, η and β, over precomputed paths (every combination of
+    `lrs` and `betas`), with the shrink factor of the chosen pair; β = 0 is plain gradient descent."""
+    lrs = np.round(np.arange(0.02, 0.301, 0.02), 2) if lrs is None else lrs
+    betas = np.round(np.arange(0.0, 0.91, 0.1), 1) if betas is None else betas
+    paths, rates = [], []
+    for lr in lrs:
+        for beta in betas:
+            path = np.clip(heavy_ball(bowl.grad, theta0, lr, beta, steps), -3.5, 3.5)
+            paths += [{"eta": float(lr), "beta": float(beta), "step": t, "x": round(x, 3), "y": round(y, 3)}
+                      for t, (x, y) in enumerate(path)]
+            rate = momentum_contraction(bowl, lr, beta)
+            rates.append({"eta": float(lr), "beta": float(beta), "label": f"shrink factor per step {rate:.3f}: "
+                          + ("converges" if rate < 1 else "diverges")})
+    pick = [{"filter": "abs(datum.eta - eta) < 1e-6 && abs(datum.beta - beta) < 1e-6"}]
+    axis = {"type": "quantitative", "scale": {"domain": [-3, 3]}}
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": 380, "height": 380,
+        "params": [{"name": "eta", "value": float(lrs[len(lrs) // 2]), "bind": {
+                        "input": "range", "min": float(lrs[0]), "max": float(lrs[-1]),
+                        "step": float(lrs[1] - lrs[0]), "name": "step size η "}},
+                   {"name": "beta", "value": 0.0, "bind": {
+                        "input": "range", "min": float(betas[0]), "max": float(betas[-1]),
+                        "step": float(betas[1] - betas[0]), "name": "momentum β "}}],
+        "layer": [
+            {"data": {"values": _contour_rows(bowl)}, "mark": {"type": "line", "color": "#cccccc"},
+             "encoding": {"x": {"field": "x", **axis, "title": "θ₁"}, "y": {"field": "y", **axis, "title": "θ₂"},
+                          "detail": {"field": "level"}, "order": {"field": "i"}}},
+            {"data": {"values": paths}, "transform": pick, "name": "path",
+             "mark": {"type": "line", "point": True, "color": "#8c564b", "clip": True},
+             "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis}, "order": {"field": "step"}}},
+            {"data": {"values": rates}, "transform": pick,
+             "mark": {"type": "text", "x": 5, "y": 12, "align": "left", "fontSize": 13},
+             "encoding": {"text": {"field": "label"}}}]}
+    return Explorer(spec, "Interactive in the HTML book (sliders for η and β); the static figure is below.")

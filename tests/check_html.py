@@ -108,6 +108,27 @@ def layout_problems(driver, page: str) -> list[str]:
     return problems
 
 
+# Every interactive explorer: drawn by Vega, and moving its first slider changes the drawn path.
+EXPLORER_JS = """
+const done = arguments[0];
+const boxes = Array.from(document.querySelectorAll('.lrlab-explorer'));
+Promise.all(boxes.map(async box => {
+  const line = () => Array.from(box.querySelectorAll('path')).map(p => p.getAttribute('d')).join('|');
+  const slider = box.querySelector('input[type=range]');
+  if (!slider || !box.querySelector('svg')) return 'not drawn (is Vega served with the book?)';
+  const before = line();
+  slider.value = slider.max;
+  slider.dispatchEvent(new Event('input', {bubbles: true}));
+  await new Promise(r => setTimeout(r, 500));
+  return line() === before ? 'moving its slider did not change the drawing' : '';
+})).then(done);"""
+
+
+def explorer_problems(driver, page: str) -> list[str]:
+    return [f"{page}: interactive explorer {i}: {problem}"
+            for i, problem in enumerate(driver.execute_async_script(EXPLORER_JS)) if problem]
+
+
 def check(html: Path, screenshots: Path) -> list[str]:
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
@@ -124,7 +145,7 @@ def check(html: Path, screenshots: Path) -> list[str]:
                 continue
             driver.get(f"{base}/{page}")
             driver.execute_async_script(WAIT_JS)
-            problems += content_problems(driver, page) + layout_problems(driver, page)
+            problems += content_problems(driver, page) + layout_problems(driver, page) + explorer_problems(driver, page)
             height = driver.execute_script("return document.body.scrollHeight")
             driver.set_window_size(1280, min(max(height, 800), 16000))
             driver.save_screenshot(str(screenshots / page.replace("/", "_").replace(".html", ".png")))

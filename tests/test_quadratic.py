@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from lrlab.quadratic import Bowl, gradient_descent, measured_contraction
+from lrlab.quadratic import (
+    Bowl,
+    best_momentum,
+    gradient_descent,
+    heavy_ball,
+    measured_contraction,
+    momentum_contraction,
+)
 
 
 def test_one_dimensional_steps_follow_the_closed_form():
@@ -37,3 +44,47 @@ def test_rotation_keeps_the_eigenvalues():
 def test_eigvecs_diagonalise_the_bowl():
     bowl = Bowl((1.0, 10.0), angle=30)
     np.testing.assert_allclose(bowl.eigvecs.T @ bowl.matrix @ bowl.eigvecs, np.diag([1.0, 10.0]), atol=1e-12)
+
+
+def test_heavy_ball_is_torch_sgd_with_momentum():
+    import torch
+
+    bowl = Bowl((1.0, 10.0), angle=30)
+    theta = torch.tensor([-2.0, 1.5], dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.SGD([theta], lr=0.05, momentum=0.8)
+    visited = [theta.detach().clone().numpy()]
+    for _ in range(30):
+        optimizer.zero_grad()
+        (0.5 * theta @ torch.as_tensor(bowl.matrix) @ theta).backward()
+        optimizer.step()
+        visited.append(theta.detach().clone().numpy())
+    np.testing.assert_allclose(heavy_ball(bowl.grad, (-2.0, 1.5), 0.05, 0.8, 30), np.array(visited), rtol=1e-12)
+
+
+def test_momentum_is_stable_below_2_1_plus_beta_over_lambda_max_and_fastest_at_polyaks_choice():
+    bowl = Bowl((1.0, 10.0), angle=30)
+    for beta in (0.0, 0.5, 0.9):
+        bound = 2 * (1 + beta) / 10.0
+        assert momentum_contraction(bowl, 0.99 * bound, beta) < 1 < momentum_contraction(bowl, 1.01 * bound, beta)
+    lr, beta = best_momentum(bowl)
+    root_kappa = np.sqrt(10.0)
+    assert momentum_contraction(bowl, lr, beta) == pytest.approx((root_kappa - 1) / (root_kappa + 1), rel=1e-6)
+    path = heavy_ball(bowl.grad, (-2.0, 1.5), lr, beta, 200)
+    assert measured_contraction(path, burn_in=20) == pytest.approx(momentum_contraction(bowl, lr, beta), abs=0.02)
+    grid = [(a, b) for a in np.linspace(0.05, 0.5, 46) for b in np.linspace(0, 0.95, 20)]
+    assert min(momentum_contraction(bowl, a, b) for a, b in grid) >= momentum_contraction(bowl, lr, beta) - 1e-3
+
+
+def test_momentum_explorer_holds_every_path_its_sliders_can_pick():
+    bowl = Bowl((1.0, 10.0), angle=30)
+    explorer = momentum_explorer(bowl, steps=10, lrs=[0.1, 0.2], betas=[0.0, 0.5])
+    eta, beta = explorer.spec["params"]
+    assert (eta["bind"]["min"], eta["bind"]["max"], eta["bind"]["step"]) == (0.1, 0.2, 0.1)
+    assert (beta["bind"]["min"], beta["bind"]["max"]) == (0.0, 0.5)
+    rows = [r for r in explorer.spec["layer"][1]["data"]["values"] if (r["eta"], r["beta"]) == (0.2, 0.5)]
+    expected = np.clip(heavy_ball(bowl.grad, (-2.0, 1.5), 0.2, 0.5, 10), -3.5, 3.5)
+    np.testing.assert_allclose([[r["x"], r["y"]] for r in sorted(rows, key=lambda r: r["step"])], expected, atol=1e-3)
+    labels = {(r["eta"], r["beta"]): r["label"] for r in explorer.spec["layer"][2]["data"]["values"]}
+    assert labels[(0.2, 0.5)].endswith("converges") and len(labels) == 4
+    html = explorer._repr_html_()
+    assert '<script src="../vega/vega.min.js">' in html and "vegaEmbed(" in html and "cdn" not in html.lower()
