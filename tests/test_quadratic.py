@@ -8,6 +8,7 @@ from lrlab.quadratic import (
     heavy_ball,
     measured_contraction,
     momentum_contraction,
+    momentum_explorer,
 )
 
 
