@@ -47,3 +47,35 @@ def noise_at_init(batch_sizes, *, train_size: int = 10_000, batches: int = 20, s
     device = pick_device(device)
     images, labels = train_tensors(TrainConfig(train_size=train_size), device)
     return gradient_noise(seeded_cnn(seed).to(device), images, labels, batch_sizes, batches=batches, seed=seed)
+
+
+# How a learning rate tuned at BASE_BATCH images per step is moved to a batch of b images.
+RULES = {"linear": lambda ratio: ratio, "square root": lambda ratio: ratio ** 0.5, "unchanged": lambda ratio: 1.0}
+BASE_BATCH = 32
+
+
+def scaled_lr(base_lr: float, batch_size: int, rule: str) -> float:
+    """The rate for `batch_size` under a scaling rule: linear (Goyal et al. 2017, for SGD), square root (often used
+    for Adam), or unchanged."""
+    return base_lr * RULES[rule](batch_size / BASE_BATCH)
+
+
+def scaling_configs(base_lrs: dict[str, float], batch_sizes, **budget) -> list[TrainConfig]:
+    """One config per (optimizer, batch size, rule), each optimizer starting from its base rate at BASE_BATCH;
+    configs that coincide (every rule gives the base rate at BASE_BATCH) appear once."""
+    configs = {}
+    for optimizer, base in base_lrs.items():
+        for size in batch_sizes:
+            for rule in RULES:
+                lr = scaled_lr(base, size, rule)
+                configs.setdefault((optimizer, size, round(lr, 12)), TrainConfig(
+                    lr=lr, optimizer=optimizer, batch_size=size, **budget))
+    return list(configs.values())
+
+
+def final_loss_by_rule(runs, base_lrs: dict[str, float], batch_sizes) -> dict:
+    """{(optimizer, rule): [final loss at each batch size]} from the runs of scaling_configs."""
+    found = {(r.optimizer, r.config.batch_size, round(r.lr, 12)): r.final_loss for r in runs}
+    return {(optimizer, rule): [found[(optimizer, size, round(scaled_lr(base, size, rule), 12))]
+                                for size in batch_sizes]
+            for optimizer, base in base_lrs.items() for rule in RULES}

@@ -4,6 +4,7 @@ import math
 
 import matplotlib
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
 
@@ -298,3 +299,26 @@ def sharpness_curves(runs):
                          f" · square loss · {first.train_size:,} fixed train images · seed {first.seed} · sharpness "
                          f"by Lanczos every {first.steps[1] - first.steps[0] if len(first.steps) > 1 else 0} steps · "
                          f"profile {first.profile}", smoke=first.profile == "smoke")
+
+
+def batch_scaling(runs, base_lrs: dict[str, float], batch_sizes):
+    """Final training loss against the batch size, one panel per optimizer, one line per scaling rule of the rate."""
+    from lrlab.noise import RULES, final_loss_by_rule
+
+    runs = _runs(runs)
+    losses = final_loss_by_rule(runs, base_lrs, batch_sizes)
+    fig, axes = subplots(1, len(base_lrs), figsize=(WIDTH, 3.8), sharey=True, squeeze=False)
+    for ax, (optimizer, base) in zip(axes[0], base_lrs.items()):
+        for (rule, style), marker in zip(zip(RULES, ["-", "--", ":"]), "os^"):
+            ax.plot(batch_sizes, losses[(optimizer, rule)], ls=style, marker=marker, lw=1.6, ms=6,
+                    color=OPTIMIZER_COLORS.get(optimizer, "0.3"), mec="k", mew=0.5, label=f"η {rule}")
+        ax.set(yscale="log", xlabel="batch size", title=f"{optimizer}, η = {base:g} at batch 32")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(batch_sizes, [str(size) for size in batch_sizes])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.grid(alpha=0.3, which="both")
+    axes[0][0].set_ylabel("final training loss")
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=9, frameon=False,
+               bbox_to_anchor=(0.5, 0.16))
+    fig.subplots_adjust(bottom=0.42, wspace=0.12)
+    return _annotate_runs(fig, runs)
