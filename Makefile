@@ -45,10 +45,11 @@ $(VEGA):
 	for f in vega.min.js vega-lite.min.js vega-embed.min.js; do mv _vendor/vega/$$f.part _vendor/vega/$$f; done
 	@rm -rf .vega-tmp
 
-# jupyter-cache (and Sphinx) key executed pages by the notebooks' own content, not by lrlab's: when lrlab changes,
+# jupyter-cache (and Sphinx) key executed pages by the notebooks' own content, not by lrlab's (nor by _static/,
+# which an unchanged build does not copy again): when either changes,
 # drop both, so that every page shows what the code does now (printed sources, figures). Finished runs stay in
 # .lrlab-cache, so re-executing every chapter then takes about a minute.
-_build/.lrlab-code: $(wildcard lrlab/*.py)
+_build/.lrlab-code: $(wildcard lrlab/*.py) $(wildcard _static/*)
 	rm -rf _build/.jupyter_cache _build/.doctrees
 	@mkdir -p _build && touch $@
 

@@ -94,17 +94,28 @@ def content_problems(driver, page: str) -> list[str]:
     return problems
 
 
-def layout_problems(driver, page: str) -> list[str]:
-    """At 1280 px: outputs that scroll sideways; figures without caption or alt text, or shown so small that their
-    text falls below MIN_DISPLAYED_PT."""
-    problems = [f"{page}: output wider than its column: {snippet!r}"
-                for snippet in driver.execute_script(WIDE_OUTPUTS_JS)]
-    for src, scale, alt, captioned in driver.execute_script(FIGURES_JS):
+def small_figures(driver, page: str, where: str) -> list[str]:
+    """Figures shown so small that their base text falls below MIN_DISPLAYED_PT."""
+    problems = []
+    for src, scale, _, _ in driver.execute_script(FIGURES_JS):
         shown_pt = BASE_PT * FIGURE_DPI / 72 * scale * 0.75
         if shown_pt < MIN_DISPLAYED_PT:
-            problems.append(f"{page}: {src} is shown at {scale:.0%}: its text shows at {shown_pt:.1f} pt")
+            problems.append(f"{page} ({where}): {src} is shown at {scale:.0%}: its text shows at {shown_pt:.1f} pt")
+    return problems
+
+
+def layout_problems(driver, page: str) -> list[str]:
+    """At 1280 px: outputs that scroll sideways; figures without caption or alt text, or too small to read. At
+    phone width (390 px): figures too small to read (they may pan sideways in their own box there)."""
+    problems = [f"{page}: output wider than its column: {snippet!r}"
+                for snippet in driver.execute_script(WIDE_OUTPUTS_JS)]
+    for src, _, alt, captioned in driver.execute_script(FIGURES_JS):
         if not captioned or len(alt) < 20 or "_images" in alt or alt.endswith((".png", ".svg")):
             problems.append(f"{page}: {src} lacks a caption or a real alt text ({alt!r})")
+    problems += small_figures(driver, page, "1280 px")
+    driver.set_window_size(390, 844)
+    problems += small_figures(driver, page, "phone, 390 px")
+    driver.set_window_size(1280, 1000)
     return problems
 
 
