@@ -194,21 +194,6 @@ class Sweep:
             "seconds": f"{run.seconds:.0f}", "verdict": str(run.verdict),
         } for run in self.runs])
 
-    def summary(self) -> str:
-        """One sentence per run: its verdict and the numbers behind it, relative to the best run."""
-        best = self.best()
-        lines = [f"Best run: {best.optimizer} lr={best.lr:g} (seed {best.seed}), final training loss "
-                 f"{best.final_loss:.4f}, test accuracy {100 * best.final_accuracy:.2f}%."]
-        for run in self.runs:
-            if run.diverged:
-                detail = f"diverged at step {run.stopped_at} (loss {run.losses[-1]:.3g}), training stopped"
-            else:
-                detail = (f"final training loss {run.final_loss:.4f} ({run.final_loss / best.final_loss:.1f}x the "
-                          f"best), test accuracy {100 * run.final_accuracy:.2f}%")
-            lines.append(f"  {run.optimizer} lr={run.lr:g} seed {run.seed}: {run.verdict}: {detail}, "
-                         f"{run.seconds:.0f} s")
-        return "\n".join(lines)
-
     def save(self, folder) -> Path:
         """Write every run as JSON to `folder`/runs.json."""
         path = Path(folder) / "runs.json"
