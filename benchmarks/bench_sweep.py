@@ -2,7 +2,11 @@
 
 The seed's loop: torchvision MNIST + ToTensor + DataLoader(batch_size=32, shuffle=True), Adam, `.item()` every step,
 one learning rate after another. lrlab: `sweep(...)` over the same learning rates and the same number of steps
-(cache off). Prints both wall times and the ratio; `--full` runs the real 3-LR x 5-epoch experiment.
+(cache off). Prints both wall times and the ratio; `--full` runs the real 3-LR x 5-epoch experiment. Each side runs
+in a fresh process (spawned), so neither inherits the other's state (lrlab's allocator settings, warm caches).
+
+It also measures the machine: a 1024 x 1024 fp32 matrix product (GEMM) in GFLOP/s, and lrlab's achieved GFLOP/s
+(7.08 MFLOP per image per training step, forward + backward; evaluation not counted) as a share of it.
 
     python benchmarks/bench_sweep.py              # 600 steps per LR (about 20 s)
     python benchmarks/bench_sweep.py --repeat 5   # the same, alternating 5 times: median ratio
@@ -12,7 +16,10 @@ one learning rate after another. lrlab: `sweep(...)` over the same learning rate
 
 import argparse
 import json
+import math
+import multiprocessing
 import resource
+import statistics
 import time
 
 import torch
@@ -24,6 +31,8 @@ from lrlab.data import load_mnist
 from lrlab.model import CNN
 from lrlab.paths import data_root
 from lrlab.sweeps import sweep
+
+FLOP_PER_IMAGE = 7.08e6  # one training step of the CNN per image: forward 2.36 MFLOP + backward (twice that)
 
 
 def seed_loop(lr: float, steps: int, epochs: int) -> dict:
@@ -52,6 +61,42 @@ def seed_loop(lr: float, steps: int, epochs: int) -> dict:
     return {"lr": lr, "final_loss": sum(losses[-100:]) / 100, "accuracy": correct / len(test_set)}
 
 
+def gemm_gflops(n: int = 1024, repeat: int = 30) -> float:
+    """What this CPU gives a large fp32 matrix product, with torch's threads: the best of `repeat` timings."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    for _ in range(5):
+        a @ b
+    best = math.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+def lrlab_side(lrs, epochs, subset, stack, threads):
+    if threads:
+        torch.set_num_threads(threads)
+    load_mnist()
+    start = time.perf_counter()
+    result = sweep(lrs, epochs=epochs, train_size=subset, cache=False, stack=stack, progress=False)
+    return time.perf_counter() - start, [(r.lr, r.final_accuracy) for r in result.runs]
+
+
+def seed_side(lrs, steps, epochs, threads):
+    if threads:
+        torch.set_num_threads(threads)
+    load_mnist()
+    start = time.perf_counter()
+    runs = [seed_loop(lr, steps, epochs) for lr in lrs]
+    return time.perf_counter() - start, [(r["lr"], r["accuracy"]) for r in runs]
+
+
+def in_fresh_process(function, *args):
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(function, args)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lrs", type=float, nargs="+", default=[1e-4, 1e-3, 1e-2])
@@ -67,39 +112,42 @@ def main():
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    load_mnist()  # read the files once, outside both timings
+    load_mnist()  # check the files once, before any timing
     epochs, steps = (5, 5 * 1875) if args.full else (1, args.steps)
-    results = {"lrs": args.lrs, "steps_per_lr": steps, "threads": torch.get_num_threads()}
+    results = {"lrs": args.lrs, "steps_per_lr": steps, "threads": torch.get_num_threads(),
+               "cpu_capability": torch.backends.cpu.get_cpu_capability(), "gemm_gflops": gemm_gflops()}
+    print(f"machine   : {results['cpu_capability']}, {results['threads']} threads, "
+          f"GEMM {results['gemm_gflops']:.0f} GFLOP/s (1024 x 1024 fp32)", flush=True)
 
     results["rounds"] = []
     for _ in range(args.repeat):
         times = {}
         if args.only != "lrlab":
-            start = time.perf_counter()
-            runs = [seed_loop(lr, steps, epochs) for lr in args.lrs]
-            times["seed_s"] = time.perf_counter() - start
+            times["seed_s"], accuracies = in_fresh_process(seed_side, args.lrs, steps, epochs, args.threads)
             print(f"seed loop : {times['seed_s']:7.1f} s  " + "  ".join(
-                f"lr={r['lr']:g}: acc {100 * r['accuracy']:.2f}%" for r in runs), flush=True)
+                f"lr={lr:g}: acc {100 * acc:.2f}%" for lr, acc in accuracies), flush=True)
         if args.only != "seed":
             subset = None if args.full else steps * 32
-            start = time.perf_counter()
-            result = sweep(args.lrs, epochs=epochs, train_size=subset, cache=False, stack=args.stack, progress=False)
-            times["lrlab_s"] = time.perf_counter() - start
+            times["lrlab_s"], accuracies = in_fresh_process(lrlab_side, args.lrs, epochs, subset, args.stack,
+                                                            args.threads)
+            times["lrlab_gflops"] = FLOP_PER_IMAGE * 32 * steps * len(args.lrs) / times["lrlab_s"] / 1e9
             print(f"lrlab     : {times['lrlab_s']:7.1f} s  " + "  ".join(
-                f"lr={r.lr:g}: acc {100 * r.final_accuracy:.2f}%" for r in result.runs), flush=True)
-        if len(times) == 2:
+                f"lr={lr:g}: acc {100 * acc:.2f}%" for lr, acc in accuracies)
+                + f"  ({times['lrlab_gflops']:.0f} GFLOP/s = {times['lrlab_gflops'] / results['gemm_gflops']:.0%}"
+                " of GEMM)", flush=True)
+        if "seed_s" in times and "lrlab_s" in times:
             times["ratio"] = times["seed_s"] / times["lrlab_s"]
             print(f"ratio     : {times['ratio']:.2f}x faster than the seed's loop "
                   f"({len(args.lrs)} LRs x {steps} steps, {results['threads']} threads)", flush=True)
         results["rounds"].append(times)
     ratios = sorted(r["ratio"] for r in results["rounds"] if "ratio" in r)
     if len(ratios) > 1:
-        results["median_ratio"] = ratios[len(ratios) // 2]
+        results["median_ratio"] = statistics.median(ratios)
         print(f"median ratio over {len(ratios)} rounds: {results['median_ratio']:.2f}x "
               f"(range {ratios[0]:.2f}x .. {ratios[-1]:.2f}x)")
     if args.memory:
-        results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak memory: {results['peak_rss_mb']:.0f} MB (resident, whole process)")
+        results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"peak memory: {results['peak_rss_mb']:.0f} MB (resident, the largest of the side processes)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

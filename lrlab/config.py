@@ -25,6 +25,7 @@ class TrainConfig:
     seed: int = 0  # initial weights and batch order
     schedule: str = "constant"  # one of SCHEDULES, stepped once per update through torch.optim.lr_scheduler
     warmup_steps: int = 0  # linear warm-up from lr/100 over this many steps (0: none)
+    test_every: int = 0  # epochs between evaluations on the test images (0: only after the last, which is always)
     profile: str = "full"  # "full", or "smoke" when LRLAB_PROFILE=smoke shrank this config
 
     def __post_init__(self):
@@ -44,10 +45,15 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 problems.append(f"{name}={value!r} must be None (all images) or a whole number >= 1")
-        if not isinstance(self.warmup_steps, int) or self.warmup_steps < 0:
-            problems.append(f"warmup_steps={self.warmup_steps!r} must be a whole number >= 0")
+        for name in ("warmup_steps", "test_every"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
+                problems.append(f"{name}={getattr(self, name)!r} must be a whole number >= 0")
         if problems:
             raise ValueError("Invalid training config: " + "; ".join(problems))
+
+    def tests_after(self, epoch: int) -> bool:
+        """Whether the run is evaluated on the test images after `epoch` (1, 2, ... epochs): the last one always."""
+        return epoch == self.epochs or (self.test_every > 0 and epoch % self.test_every == 0)
 
 
 DEFAULTS = TrainConfig()  # the one place defaults live: lrlab.train, lrlab.sweep and the CLI read theirs from here

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from lrlab import __version__
+from lrlab.allocator import keep_freed_memory
 from lrlab.config import TrainConfig
 from lrlab.data import eval_tensors, pick_device, train_tensors
 from lrlab.model import StackedCNN, new_model
@@ -20,7 +21,7 @@ from lrlab.optim import make_optimizer, make_scheduler
 from lrlab.runs import DIVERGE_WINDOW, Run, diverged_at, samples_seen
 
 CHECK_EVERY = 100  # on CPU, steps between looks for divergence; on a GPU the host looks once per epoch (one sync)
-EVAL_SAMPLES = 1024  # test images x stacked models per evaluation pass: ~80 KB of activations each, so ~80 MB
+EVAL_SAMPLES = 512  # test images x stacked models per pass: ~40 MB of activations (1,024: slower, cache-bound)
 
 
 def batch_key(config: TrainConfig) -> tuple:
@@ -71,7 +72,8 @@ class Stack:
         self.schedulers = [make_scheduler(o, c, total_steps) for o, c in zip(self.optimizers, configs)]
         self.loss_log = torch.full((k, total_steps), math.nan, device=device)
         self.lr_log = [[] for _ in range(k)]  # the LR each run used at each step
-        self.epoch_stats = [[] for _ in range(k)]  # (train loss, test loss, test accuracy) per finished epoch
+        self.train_loss = [[] for _ in range(k)]  # mean training loss of each finished epoch
+        self.tests = [[] for _ in range(k)]  # (test loss, test accuracy) after each evaluated epoch
         self.seconds = [0.0] * k
         self.active = list(range(k))  # runs still training
         self.stopped = {}  # run index -> step where it diverged
@@ -115,23 +117,26 @@ class Stack:
         for i in self.active:
             self.seconds[i] += seconds / len(self.active)
 
-    def end_epoch(self, test_images, test_labels) -> None:
-        """Evaluate the active runs and record the epoch's mean training loss."""
-        test_loss, test_acc = evaluate_stack([self.models[i] for i in self.active], test_images, test_labels)
+    def end_epoch(self, epoch: int, test_images, test_labels) -> None:
+        """Record the epoch's mean training loss of the active runs; evaluate those due a test (tests_after)."""
         epoch_losses = self.loss_log[:, self.step - self.steps_per_epoch:self.step].mean(1).tolist()
-        for j, i in enumerate(self.active):
-            self.epoch_stats[i].append((epoch_losses[i], test_loss[j], test_acc[j]))
+        for i in self.active:
+            self.train_loss[i].append(epoch_losses[i])
+        due = [i for i in self.active if self.configs[i].tests_after(epoch)]
+        if due:
+            test_loss, test_acc = evaluate_stack([self.models[i] for i in due], test_images, test_labels)
+            for j, i in enumerate(due):
+                self.tests[i].append((test_loss[j], test_acc[j]))
 
     def runs(self, n_images: int) -> list[Run]:
         host_losses = self.loss_log.tolist()
         runs = []
         for i, config in enumerate(self.configs):
             ran = self.stopped[i] + 1 if i in self.stopped else len(host_losses[i])
-            stats = self.epoch_stats[i]
             runs.append(Run(
                 config=config, losses=host_losses[i][:ran], step_lrs=self.lr_log[i][:ran],
-                train_loss=[s[0] for s in stats], test_loss=[s[1] for s in stats],
-                test_accuracy=[s[2] for s in stats], seconds=self.seconds[i],
+                train_loss=self.train_loss[i], test_loss=[t[0] for t in self.tests[i]],
+                test_accuracy=[t[1] for t in self.tests[i]], seconds=self.seconds[i],
                 samples_per_s=samples_seen(ran, self.steps_per_epoch, n_images, config.batch_size)
                 / max(self.seconds[i], 1e-9),
                 device=str(self.device), diverged=i in self.stopped, stopped_at=self.stopped.get(i),
@@ -152,6 +157,7 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
     """Train several runs together as one stack; they must share seed, epochs, batch size and subsets (batch_key).
     A run that diverges is dropped from the stack and the others go on."""
     first, device = _shared(configs), pick_device(device)
+    keep_freed_memory()  # the same numbers, faster steps on CPU (lrlab.allocator)
     images, labels = train_tensors(first, device, data)
     test_images, test_labels = eval_tensors(first, device, data)
     n, batch_size = len(labels), first.batch_size
@@ -160,7 +166,7 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
     shuffle = torch.Generator().manual_seed(first.seed)
     bar = tqdm(total=stack.steps_per_epoch * first.epochs, disable=not progress, leave=False,
                desc=f"{first.optimizer} lr={','.join(f'{c.lr:g}' for c in configs)}")
-    for _ in range(first.epochs):
+    for epoch in range(1, first.epochs + 1):
         order = torch.randperm(n, generator=shuffle).to(device)
         for start in range(0, n, batch_size):
             tick = time.perf_counter()
@@ -175,7 +181,7 @@ def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=
         if not stack.active:
             break
         tick = time.perf_counter()
-        stack.end_epoch(test_images, test_labels)
+        stack.end_epoch(epoch, test_images, test_labels)
         stack.charge(time.perf_counter() - tick)
     bar.close()
     return stack.runs(n)

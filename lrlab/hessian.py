@@ -15,6 +15,7 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from tqdm.auto import tqdm
 
 from lrlab import store
+from lrlab.allocator import keep_freed_memory
 from lrlab.config import TrainConfig, active_profile
 from lrlab.data import pick_device, train_tensors
 from lrlab.model import seeded_cnn
@@ -116,6 +117,7 @@ def full_batch_gd(lr: float, *, steps: int = 200, every: int = 20, train_size: i
 
 
 def _descend(lr, steps, every, train_size, seed, device, progress) -> dict:
+    keep_freed_memory()
     images, labels = train_tensors(TrainConfig(train_size=train_size), device)
     images = images.contiguous()  # double backward is faster in the default layout
     model = seeded_cnn(seed).to(device)

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from lrlab import __version__
+from lrlab.allocator import keep_freed_memory
 from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
 from lrlab.data import eval_tensors, pick_device, train_tensors
 from lrlab.model import new_model
@@ -49,6 +50,7 @@ def evaluate(model, images, labels, batch_size: int = 1000) -> tuple[float, floa
 def train_config(config: TrainConfig, *, device=None, progress: bool = True, data=None) -> Run:
     """Train one run as `config` says, with the loop above; returns its Run."""
     device = pick_device(device)
+    keep_freed_memory()
     images, labels = train_tensors(config, device, data)
     test_images, test_labels = eval_tensors(config, device, data)
     steps_per_epoch = math.ceil(len(labels) / config.batch_size)
@@ -56,19 +58,22 @@ def train_config(config: TrainConfig, *, device=None, progress: bool = True, dat
     optimizer = make_optimizer(model.parameters(), config.optimizer, config.lr)
     scheduler = make_scheduler(optimizer, config, steps_per_epoch * config.epochs)
     shuffle = torch.Generator().manual_seed(config.seed)  # the batch order depends on the seed alone
-    history, epochs, started = History(), [], time.perf_counter()
-    for _ in tqdm(range(config.epochs), disable=not progress, leave=False, desc=f"{config.optimizer} lr={config.lr:g}"):
+    history, started = History(), time.perf_counter()
+    train_loss, tests = [], []  # mean training loss of each epoch; (test loss, accuracy) of each evaluated one
+    for epoch in tqdm(range(1, config.epochs + 1), disable=not progress, leave=False,
+                      desc=f"{config.optimizer} lr={config.lr:g}"):
         order = torch.randperm(len(labels), generator=shuffle).to(device)
         train_epoch(model, optimizer, scheduler, images, labels, order, config.batch_size, history)
         if history.diverged():
             break
-        epochs.append((sum(history.losses[-steps_per_epoch:]) / steps_per_epoch,
-                       *evaluate(model, test_images, test_labels)))
+        train_loss.append(sum(history.losses[-steps_per_epoch:]) / steps_per_epoch)
+        if config.tests_after(epoch):
+            tests.append(evaluate(model, test_images, test_labels))
     seconds = time.perf_counter() - started
     diverged = bool(history.losses) and history.diverged()
     return Run(config=config, losses=history.losses, step_lrs=history.step_lrs,
-               train_loss=[e[0] for e in epochs], test_loss=[e[1] for e in epochs],
-               test_accuracy=[e[2] for e in epochs], seconds=seconds,
+               train_loss=train_loss, test_loss=[t[0] for t in tests], test_accuracy=[t[1] for t in tests],
+               seconds=seconds,
                samples_per_s=samples_seen(len(history.losses), steps_per_epoch, len(labels),
                                           config.batch_size) / max(seconds, 1e-9),
                device=str(device), diverged=diverged, stopped_at=len(history.losses) - 1 if diverged else None,
@@ -78,16 +83,19 @@ def train_config(config: TrainConfig, *, device=None, progress: bool = True, dat
 def train(lr: float = DEFAULTS.lr, *, optimizer: str = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
           batch_size: int = DEFAULTS.batch_size, train_size: int | None = DEFAULTS.train_size,
           test_size: int | None = DEFAULTS.test_size, seed: int = DEFAULTS.seed, schedule: str = DEFAULTS.schedule,
-          warmup_steps: int = DEFAULTS.warmup_steps, device=None, progress: bool = True) -> Run:
+          warmup_steps: int = DEFAULTS.warmup_steps, test_every: int = DEFAULTS.test_every, device=None,
+          progress: bool = True) -> Run:
     """Train the CNN on MNIST with one learning rate and return its Run; the defaults are the seed's experiment.
 
     lr: learning rate η (a number, or a string such as "1e-3"). optimizer: sgd, momentum, rmsprop or adam.
     epochs: passes over the training images. batch_size: images per update. train_size / test_size: a fixed
     subset of the images (None: all). seed: initial weights and batch order. schedule: constant, step, cosine or
-    onecycle. warmup_steps: a linear warm-up in front (0: none). device: cpu, cuda or mps (None: the best there
+    onecycle. warmup_steps: a linear warm-up in front (0: none). test_every: also evaluate on the test images every
+    this many epochs (0: only after the last). device: cpu, cuda or mps (None: the best there
     is). Every field is described in lrlab.TrainConfig. Not cached; lrlab.sweep caches its runs.
     """
     config = apply_profile(TrainConfig(
         lr=parse_lr(lr), optimizer=optimizer, epochs=epochs, batch_size=batch_size, train_size=train_size,
-        test_size=test_size, seed=seed, schedule=schedule, warmup_steps=warmup_steps))
+        test_size=test_size, seed=seed, schedule=schedule, warmup_steps=warmup_steps,
+        test_every=test_every))
     return train_config(config, device=device, progress=progress)

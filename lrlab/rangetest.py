@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from lrlab.allocator import keep_freed_memory
 from lrlab.config import DEFAULTS, active_profile
 from lrlab.data import SUBSET_SEED, pick_device, train_tensors
 from lrlab.loop import train_epoch
@@ -121,6 +122,7 @@ def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: fl
     profile = active_profile()
     steps = min(steps, 60) if profile == "smoke" else steps
     device = pick_device(device)
+    keep_freed_memory()
     images, labels = train_tensors(DEFAULTS, device)  # all 60,000 training images
     model = new_model(seed, device)
     opt = make_optimizer(model.parameters(), optimizer, start_lr)

@@ -17,8 +17,8 @@ class Run:
     losses: list[float]  # training loss of every step (the batch mean), up to where the run stopped
     step_lrs: list[float]  # learning rate used at every step (varies under a schedule)
     train_loss: list[float]  # mean training loss of each epoch
-    test_loss: list[float]  # test loss after each epoch
-    test_accuracy: list[float]  # test accuracy (0..1) after each epoch
+    test_loss: list[float]  # test loss after each evaluated epoch (config.test_every; always the last)
+    test_accuracy: list[float]  # test accuracy (0..1) after each evaluated epoch
     seconds: float  # wall time spent on this run (a stack's time is shared among the runs in it)
     samples_per_s: float  # training images processed per wall second of this run
     device: str

@@ -157,3 +157,29 @@ def test_reading_losses_once_per_epoch_as_on_a_gpu_gives_the_same_runs(monkeypat
     assert once[0].losses == often[0].losses and once[0].test_accuracy == often[0].test_accuracy
     assert once[1].diverged and once[1].stopped_at == often[1].stopped_at
     assert once[1].losses == often[1].losses
+
+
+@LOOPS
+def test_test_every_chooses_which_epochs_are_evaluated_and_never_changes_the_training(loop):
+    """TrainConfig.test_every: 0 evaluates after the last epoch only (what sweeps need), n also after every n-th."""
+    runs = {every: loop(TrainConfig(epochs=3, train_size=32 * 20, test_size=300, test_every=every))
+            for every in (0, 1, 2)}
+    assert [len(run.test_accuracy) for run in runs.values()] == [1, 3, 2]  # 2: after epochs 2 and 3
+    assert all(len(run.test_loss) == len(run.test_accuracy) and len(run.train_loss) == 3 for run in runs.values())
+    assert runs[0].losses == runs[1].losses == runs[2].losses  # evaluating does not touch the training
+    assert runs[0].test_accuracy[-1] == runs[1].test_accuracy[-1] == runs[2].test_accuracy[-1]
+    assert runs[1].test_accuracy[1] == runs[2].test_accuracy[0]  # epoch 2, measured in both
+
+
+def test_a_stack_evaluates_each_run_when_its_own_config_asks():
+    configs = [TrainConfig(lr=lr, epochs=2, train_size=32 * 20, test_size=300, test_every=every)
+               for lr, every in ((1e-3, 0), (3e-3, 1))]
+    runs = fit(configs, progress=False)
+    assert [len(run.test_accuracy) for run in runs] == [1, 2]
+    np.testing.assert_allclose(runs[0].test_accuracy, reference(configs[0]).test_accuracy, atol=2e-3)
+
+
+@pytest.mark.parametrize("every", [-1, 1.5, "2"])
+def test_a_bad_test_every_is_refused_with_the_fix(every):
+    with pytest.raises(ValueError, match="test_every=.* must be a whole number >= 0"):
+        TrainConfig(test_every=every)
