@@ -29,33 +29,24 @@ def batch_key(config: TrainConfig) -> tuple:
     return config.seed, config.epochs, config.batch_size, config.train_size, config.test_size, config.profile
 
 
-def _network(models):
-    """The plain CNN for one run, the stacked view for several."""
-    return models[0] if len(models) == 1 else StackedCNN(models)
-
-
 def _stacked_losses(net, x, y, k):
     """Mean cross-entropy of each of the k models on one batch: a tensor [k]."""
     logits = net(x)
-    if k == 1 and logits.dim() == 2:
-        return F.cross_entropy(logits, y).unsqueeze(0)
     per_sample = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.repeat(k), reduction="none")
     return per_sample.view(k, -1).mean(1)
 
 
 @torch.inference_mode()
-def evaluate_stack(models, x, y) -> tuple[list[float], list[float]]:
-    """Test loss and accuracy of each model, computed in large batches in one stacked pass."""
-    net = _network(models)
-    loss_sum = torch.zeros(len(models), device=x.device)
-    correct = torch.zeros(len(models), device=x.device)
+def evaluate_stack(net: StackedCNN, x, y) -> tuple[list[float], list[float]]:
+    """Test loss and accuracy of each stacked model, computed in large batches."""
+    k = len(net.models)
+    loss_sum, correct = torch.zeros(k, device=x.device), torch.zeros(k, device=x.device)
     per_pass = EVAL_SAMPLES if x.device.type == "cpu" else 16 * EVAL_SAMPLES  # GPUs like large batches
-    batch = max(64, per_pass // len(models))  # bounded memory, whatever the stack width
+    batch = max(64, per_pass // k)  # bounded memory, whatever the stack width
     for start in range(0, len(y), batch):
         xb, yb = x[start:start + batch], y[start:start + batch]
-        logits = net(xb).view(len(models), len(yb), -1)
-        loss_sum += F.cross_entropy(logits.flatten(0, 1), yb.repeat(len(models)), reduction="none").view(
-            len(models), -1).sum(1)
+        logits = net(xb)
+        loss_sum += F.cross_entropy(logits.flatten(0, 1), yb.repeat(k), reduction="none").view(k, -1).sum(1)
         correct += (logits.argmax(-1) == yb).sum(1)
     return (loss_sum / len(y)).tolist(), (correct / len(y)).tolist()
 
@@ -83,12 +74,11 @@ class Stack:
 
     def _restack(self) -> None:
         self.rows = torch.tensor(self.active, device=self.device)  # loss_log rows of the active runs
-        self.net = _network([self.models[i] for i in self.active])
+        self.net = StackedCNN([self.models[i] for i in self.active])  # one run too: its layers are the fast ones
 
     def train_step(self, images, labels) -> None:
         losses = _stacked_losses(self.net, images, labels, len(self.active))  # forward: J(θ) of each run
-        for i in self.active:
-            self.optimizers[i].zero_grad(set_to_none=True)
+        self.net.zero_grad()  # every run's gradients at once (they are views of the stack's)
         losses.sum().backward()  # backward: runs are independent, so the sum's gradient is each run's own
         for i in self.active:
             self.optimizers[i].step()  # step: each run with its own optimizer and η
@@ -122,11 +112,11 @@ class Stack:
         epoch_losses = self.loss_log[:, self.step - self.steps_per_epoch:self.step].mean(1).tolist()
         for i in self.active:
             self.train_loss[i].append(epoch_losses[i])
-        due = [i for i in self.active if self.configs[i].tests_after(epoch)]
-        if due:
-            test_loss, test_acc = evaluate_stack([self.models[i] for i in due], test_images, test_labels)
-            for j, i in enumerate(due):
-                self.tests[i].append((test_loss[j], test_acc[j]))
+        if any(self.configs[i].tests_after(epoch) for i in self.active):
+            test_loss, test_acc = evaluate_stack(self.net, test_images, test_labels)
+            for j, i in enumerate(self.active):
+                if self.configs[i].tests_after(epoch):
+                    self.tests[i].append((test_loss[j], test_acc[j]))
 
     def runs(self, n_images: int) -> list[Run]:
         host_losses = self.loss_log.tolist()

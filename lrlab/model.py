@@ -32,39 +32,53 @@ def seeded_cnn(seed: int) -> CNN:
 class StackedCNN(nn.Module):
     """K independent CNNs evaluated in one pass over a shared batch: logits of shape [K, B, 10].
 
-    The K models keep their own parameters (so each has its own optimizer, with exact torch.optim semantics); this
-    module only concatenates them each step into one wide network: conv1 with 16K output channels on the shared
-    input, conv2 as a grouped convolution (group k sees only model k's channels), and the linear layers as batched
-    matrix products. Model k's output depends on model k's weights alone, so a run that blows up cannot disturb the
-    others, and gradients flow back to each model's own tensors.
+    One wide network: conv1 with 16K output channels on the shared input, conv2 as a grouped convolution (group k
+    sees only model k's channels), the linear layers as batched matrix products. Each layer's K weight tensors live
+    in one tensor, and every model's parameters, and their gradients, become views of it: each run keeps its own
+    optimizer (exact torch.optim semantics) whose steps write straight into the stacked weights, and no weight or
+    gradient is copied per step. Model k's output depends on model k's weights alone, so a run that blows up cannot
+    disturb the others. The models stay usable on their own (their parameters keep their values and shapes).
     """
 
     def __init__(self, models: list[CNN]):
         super().__init__()
-        self.models = nn.ModuleList(models)
+        self.models = list(models)  # not submodules: their parameters are views of the stacked ones below
+        self.stacked = {name: self._share(name) for name, _ in models[0].named_parameters()}
 
-    def _cat(self, name: str) -> torch.Tensor:
-        layer, attribute = name.split(".")
-        joined = torch.cat([getattr(getattr(m, layer), attribute) for m in self.models])
-        # Channels-last weights make the convolutions emit channels-last activations, where max-pooling is ~15x
-        # faster on CPU (a 1-channel input alone cannot tell PyTorch which layout to use).
-        return joined.contiguous(memory_format=torch.channels_last) if joined.dim() == 4 else joined
+    def _share(self, name: str) -> torch.Tensor:
+        """One tensor holding parameter `name` of every model, which becomes the models' storage (and their .grad's)."""
+        params = [model.get_parameter(name) for model in self.models]
+        if name.startswith("fc"):  # [K, out, in] for batched matrix products
+            joined, pieces = torch.stack([p.detach() for p in params]), torch.Tensor.unbind
+        else:  # convolutions: K x out channels
+            joined, pieces = torch.cat([p.detach() for p in params]), lambda t: t.chunk(len(params))
+        if joined.dim() == 4:
+            # Channels-last weights make the convolutions emit channels-last activations, where max-pooling is ~15x
+            # faster on CPU (a 1-channel input alone cannot tell PyTorch which layout to use).
+            joined = joined.contiguous(memory_format=torch.channels_last)
+        joined.requires_grad_()
+        joined.grad = torch.zeros_like(joined)  # backward adds into it; zero_grad zeroes it in place
+        for param, value, grad in zip(params, pieces(joined.detach()), pieces(joined.grad)):
+            param.data, param.grad = value, grad
+        return joined
 
-    def _stack(self, name: str) -> torch.Tensor:
-        layer, attribute = name.split(".")
-        return torch.stack([getattr(getattr(m, layer), attribute) for m in self.models])
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Zero the stacked gradients in place: the models' .grad are views of them and must stay so."""
+        for joined in self.stacked.values():
+            joined.grad.zero_()
 
     def forward(self, x):
-        k, batch = len(self.models), x.shape[0]
+        k, batch, w = len(self.models), x.shape[0], self.stacked
         # relu(max_pool(x)) equals max_pool(relu(x)), values and gradients, and works on a 4x smaller tensor.
-        x = F.relu(F.max_pool2d(F.conv2d(x, self._cat("conv1.weight"), self._cat("conv1.bias"), padding=1), 2))
-        x = F.conv2d(x, self._cat("conv2.weight"), self._cat("conv2.bias"), padding=1, groups=k)
+        x = F.relu(F.max_pool2d(F.conv2d(x, w["conv1.weight"], w["conv1.bias"], padding=1), 2))
+        x = F.conv2d(x, w["conv2.weight"], w["conv2.bias"], padding=1, groups=k)
         x = F.relu(F.max_pool2d(x, 2))  # [B, 32K, 7, 7]
-        x = x.reshape(batch, k, 32 * 7 * 7).transpose(0, 1)  # [K, B, 1568], each model's features in CNN order
-        x = torch.baddbmm(self._stack("fc1.bias").unsqueeze(1), x, self._stack("fc1.weight").transpose(1, 2))
-        return torch.baddbmm(self._stack("fc2.bias").unsqueeze(1), F.relu(x), self._stack("fc2.weight").transpose(1, 2))
+        x = x.reshape(batch, k, 32 * 7 * 7).permute(1, 2, 0)  # [K, 1568, B], each model's features in CNN order
+        # Transposed products (W @ xᵀ) give the weights' gradients in their own layout: gradᵀ @ x, no copy.
+        x = F.relu(torch.baddbmm(w["fc1.bias"].unsqueeze(2), w["fc1.weight"], x))  # [K, 128, B]
+        return torch.baddbmm(w["fc2.bias"].unsqueeze(2), w["fc2.weight"], x).transpose(1, 2)  # [K, B, 10]
 
 
 def new_model(seed: int, device) -> CNN:
-    """Fresh seeded weights on the device, channels-last (see StackedCNN._cat for why)."""
+    """Fresh seeded weights on the device, channels-last (see StackedCNN._share for why)."""
     return seeded_cnn(seed).to(device, memory_format=torch.channels_last)
