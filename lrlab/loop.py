@@ -91,8 +91,8 @@ def train(lr: float = DEFAULTS.lr, *, optimizer: str = DEFAULTS.optimizer, epoch
     epochs: passes over the training images. batch_size: images per update. train_size / test_size: a fixed
     subset of the images (None: all). seed: initial weights and batch order. schedule: constant, step, cosine or
     onecycle. warmup_steps: a linear warm-up in front (0: none). test_every: also evaluate on the test images every
-    this many epochs (0: only after the last). device: cpu, cuda or mps (None: the best there
-    is). Every field is described in lrlab.TrainConfig. Not cached; lrlab.sweep caches its runs.
+    this many epochs (0: only after the last). device: cpu, cuda or mps (None: the best there is). Every field is
+    described in lrlab.TrainConfig. Not cached; lrlab.sweep caches its runs.
     """
     config = apply_profile(TrainConfig(
         lr=parse_lr(lr), optimizer=optimizer, epochs=epochs, batch_size=batch_size, train_size=train_size,
