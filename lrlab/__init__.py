@@ -8,27 +8,37 @@
 Modules: claims (the book's checked sentences), config (TrainConfig), data (MNIST), model (CNN), optim (optimizers
 and schedules), hessian (sharpness from Hessian-vector products), noise (minibatch gradient noise), loop (the
 readable training loop, the reference), engine (the fast stacked loop sweeps use), runs (the Run record), sweeps,
-store (the run cache), plot, quadratic (gradient descent on a bowl), rangetest (the LR range test),
-parallel (sweeps on a process pool or a Dask cluster).
+store (the run cache), plot (every figure), quadratic (gradient descent on a bowl), rangetest (the LR range test),
+parallel (sweeps on a process pool or a Dask cluster). `plot` and `hessian` are imported on first use, so that
+`import lrlab` (a worker, `python -m lrlab fetch-data`) loads neither matplotlib's pyplot nor SciPy.
 """
 
-__version__ = "0.2.0"
+import importlib
 
-from lrlab import hessian, noise, parallel, plot, quadratic  # noqa: E402  (the modules a chapter uses by name)
-from lrlab.claims import ClaimError, claim, glue  # noqa: E402
-from lrlab.config import DEFAULTS, TrainConfig  # noqa: E402
-from lrlab.data import fetch_mnist, load_mnist, pick_device  # noqa: E402
-from lrlab.loop import train, train_epoch  # noqa: E402
-from lrlab.model import CNN  # noqa: E402
-from lrlab.rangetest import RangeTest, lr_range_test  # noqa: E402
-from lrlab.runs import Run  # noqa: E402
-from lrlab.sweeps import Sweep, run_configs, sweep  # noqa: E402
+from lrlab import noise, parallel, quadratic  # noqa: I001  (the modules a chapter uses by name)
+from lrlab._version import __version__
+from lrlab.claims import ClaimError, claim, glue
+from lrlab.config import DEFAULTS, TrainConfig
+from lrlab.data import fetch_mnist, load_mnist, pick_device
+from lrlab.loop import train, train_epoch
+from lrlab.model import CNN
+from lrlab.rangetest import RangeTest, lr_range_test
+from lrlab.runs import Run
+from lrlab.sweeps import Sweep, sweep, sweep_configs
+
+LAZY = ("plot", "hessian")  # modules imported when first used: lrlab.plot.loss_curves(...) imports lrlab.plot
 
 __all__ = [
-    "CNN", "ClaimError", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "claim", "fetch_mnist", "glue",
-    "hessian", "load_mnist", "lr_range_test", "noise", "parallel", "pick_device", "plot", "quadratic", "run_configs",
-    "show_source", "sweep", "train", "train_epoch",
+    "CNN", "ClaimError", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "__version__", "claim",
+    "fetch_mnist", "glue", "hessian", "load_mnist", "lr_range_test", "noise", "parallel", "pick_device", "plot",
+    "quadratic", "show_source", "sweep", "sweep_configs", "train", "train_epoch",
 ]
+
+
+def __getattr__(name: str):
+    if name in LAZY:
+        return importlib.import_module(f"lrlab.{name}")
+    raise AttributeError(f"module 'lrlab' has no attribute {name!r}")
 
 
 def show_source(obj):

@@ -1,21 +1,34 @@
 """Claims: the sentences of the book that state a result, checked against the numbers computed next to them.
 
-    lrlab.glue("best_lr", best.lr, "{:.1e}")   # a number for the prose: {glue:}`best_lr` in the Markdown
-    lrlab.claim("every decaying schedule ends below both constant rates", all(...), evidence="...")
+A sentence is written once, in the chapter's Markdown, and marked with a key:
 
-In the book build (`make book` sets LRLAB_CLAIMS=strict) a false claim stops the build with ClaimError, so a
-contradiction between the text and its numbers is never published. Everywhere else (a student's edited notebook,
-nbmake, the smoke profile, whose tiny runs prove nothing) it prints a friendly note and the notebook goes on.
+    [1e-3 ends with the lowest training loss of the three]{.claim #exp-best}
+
+and the code below it checks it by that key, in one line over values computed above:
+
+    lrlab.claim("exp-best", result.best().lr == 1e-3)
+    lrlab.glue("best_lr", best.lr, "{:.1e}")   # a number for the prose: {glue:text}`best_lr` in the Markdown
+
+In the book build (`make book` sets LRLAB_CLAIMS=strict) a false claim stops the build with a ClaimError that names
+the chapter, the key and the sentence, so a contradiction between the text and its numbers is never published.
+Everywhere else (a student's edited notebook, nbmake, the smoke profile, whose tiny runs prove nothing) it prints a
+friendly note and the notebook goes on. In the HTML book a checked sentence carries a small check mark (lrlab.css).
 """
 
+import functools
+import json
 import os
+import re
+from pathlib import Path
 
 from lrlab.config import active_profile
+from lrlab.paths import project_root
 
 MODE_VARIABLE = "LRLAB_CLAIMS"  # "strict": a false claim is an error (the book build); anything else: a note
-
-
 MISSING = "(not in your runs)"
+MARKED = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])+)\]\{\.claim #([A-Za-z][\w-]*)\}")  # [sentence]{.claim #key}
+KEY = re.compile(r"[A-Za-z][\w-]*")
+_GLUED: dict[str, str] = {}  # what glue() made of each name in this kernel, to print sentences as they read
 
 
 class ClaimError(AssertionError):
@@ -27,31 +40,61 @@ def strict() -> bool:
     return os.environ.get(MODE_VARIABLE, "").strip().lower() == "strict" and active_profile() == "full"
 
 
-def claim(statement: str, holds, *, evidence="") -> None:
-    """Check one sentence of the text against the numbers: print a check mark when it holds; when it does not,
-    raise ClaimError in the book build, print a friendly note elsewhere. Returns nothing, so that a claim at the end
-    of a cell shows only its check mark or note.
+def marked_sentences(folders: tuple[Path, ...]) -> dict[str, tuple[str, str]]:
+    """{key: (chapter, sentence)} for every sentence marked [...]{.claim #key} in the notebooks in `folders`."""
+    found = {}
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.ipynb")):
+            cells = json.loads(path.read_text()).get("cells", [])
+            text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+            found.update({key: (path.stem, sentence) for sentence, key in MARKED.findall(text)})
+    return found
 
-    holds and evidence may be values or functions without arguments (lambdas), called here: a LookupError they
-    raise (a run the sentence is about is missing from an edited sweep) counts as "does not hold"."""
+
+@functools.lru_cache(maxsize=4)
+def _book_sentences(cwd: str) -> dict[str, tuple[str, str]]:
+    return marked_sentences((project_root() / "book", Path(cwd)))
+
+
+def readable(sentence: str) -> str:
+    """A marked sentence as it reads on the page: glued numbers filled in, Markdown and TeX markers dropped."""
+    text = re.sub(r"\{glue:text\}`([^`]+)`", lambda m: _GLUED.get(m.group(1), m.group(1)), sentence)
+    text = re.sub(r"\{\w+\}`([^`]+)`", r"\1", text)  # {doc}`experiment` -> experiment
+    return re.sub(r"\s+", " ", text.replace("**", "").replace("$", "")).strip()
+
+
+def claim(key: str, holds, *, evidence="") -> None:
+    """Check the sentence marked `key` in the chapter's text against the numbers: print it with a check mark when it
+    holds; when it does not, raise ClaimError in the book build, print a friendly note elsewhere.
+
+    holds and evidence may be values or functions without arguments (lambdas), called here: a LookupError or
+    TypeError they raise (a run the sentence is about is missing from an edited sweep) counts as "does not hold"."""
+    if not isinstance(key, str) or not KEY.fullmatch(key):
+        raise ValueError(f"claim({key!r}, ...): the first argument is the key of a sentence marked "
+                         "[the sentence]{.claim #key} in the chapter's Markdown, such as 'exp-best'")
+    chapter, sentence = _book_sentences(os.getcwd()).get(key, (None, None))
     try:
         holds = holds() if callable(holds) else holds
         evidence = evidence() if callable(evidence) else evidence
-    except LookupError as missing:
+    except (LookupError, TypeError) as missing:
         holds, evidence = False, f"a run it is about is missing: {missing}"
+    if sentence is None and strict():
+        raise ClaimError(f"claim {key!r} marks no sentence in the book's chapters: write the sentence in the "
+                         f"Markdown as [the sentence]{{.claim #{key}}}")
+    said = readable(sentence) if sentence else f"the sentence marked {key!r}"
     because = f" ({evidence})" if evidence else ""
     if bool(holds):
-        print(f"✓ checked against this run: {statement}{because}")
-        return
-    if strict():
-        raise ClaimError(f"The text says: {statement}. This build's numbers say otherwise{because}. Fix the text "
-                         "(or the experiment) before publishing.")
-    print(f"Note: the text above says {statement}; your numbers say otherwise{because}. That can happen when you "
-          "change the settings (or in the quick smoke profile): the text describes the book's own settings.")
+        print(f"✓ {said}{because}: checked against this run")
+    elif strict():
+        raise ClaimError(f"{chapter}, claim {key!r}: the text says “{said}”, but this build's numbers say "
+                         f"otherwise{because}. Fix the text (or the experiment) before publishing.")
+    else:
+        print(f"Note: the text says “{said}”; your numbers say otherwise{because}. That can happen when you change "
+              "the settings (or in the quick smoke profile): the text describes the book's own settings.")
 
 
 class _Text:
-    """A value that displays as plain text, without quotes, so that {glue:}`name` prints it as it is."""
+    """A value that displays as plain text, without quotes, so that {glue:text}`name` prints it as it is."""
 
     def __init__(self, text: str):
         self.text = text
@@ -64,13 +107,17 @@ def glue(name: str, value, form: str = "{}") -> str:
     """Make `value`, formatted with `form`, available to the prose as {glue:text}`name` (myst-nb's glue); returns
     the text. Where myst-nb is missing (Colab), the text is printed instead, so a student still sees it.
 
-    value may be a function without arguments (a lambda): when it raises LookupError, or the value is None (a run
-    the sentence quotes is missing from an edited sweep), the text is "(not in your runs)"."""
+    value may be a function without arguments (a lambda): when it raises LookupError or TypeError, or the value is
+    None (a run the sentence quotes is missing from an edited sweep), the text is "(not in your runs)", and in the
+    book build that is a ClaimError: the book never publishes a number it does not have."""
     try:
         value = value() if callable(value) else value
         text = MISSING if value is None else form.format(value)
-    except LookupError:
+    except (LookupError, TypeError):
         text = MISSING
+    if text == MISSING and strict():
+        raise ClaimError(f"glue {name!r}: the number the text quotes is missing from this build's runs")
+    _GLUED[name] = text
     try:
         from myst_nb import glue as myst_glue
     except ImportError:

@@ -8,8 +8,11 @@ from dataclasses import dataclass, replace
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 SCHEDULES = ("constant", "step", "cosine", "onecycle")
 
-# LRLAB_PROFILE=smoke shrinks every run to a quick check of the mechanics (used by `make test`), never the real book.
-SMOKE = dict(epochs=1, train_size=1024, test_size=512)
+# LRLAB_PROFILE=smoke shrinks every run to a quick check of the mechanics (used by `make test`), never the real book:
+# each setting of this name is capped at this value (the one smoke rule, `smoke_caps`, used by every kind of run).
+SMOKE = dict(epochs=1, train_size=1024, test_size=512, warmup_steps=4,
+             range_steps=60,  # steps of an LR range test
+             gd_steps=10, gd_every=10, gd_train_size=100)  # full-batch gradient descent and its sharpness
 
 
 @dataclass(frozen=True)
@@ -87,19 +90,19 @@ def active_profile() -> str:
     return profile
 
 
+def smoke_caps(**settings) -> dict:
+    """The settings as the active profile runs them: unchanged in 'full'; in 'smoke', each one named in SMOKE capped
+    at its value there (None, meaning "all", becomes the cap)."""
+    if active_profile() != "smoke":
+        return settings
+    return {name: value if name not in SMOKE else SMOKE[name] if value is None else min(value, SMOKE[name])
+            for name, value in settings.items()}
+
+
 def apply_profile(settings: TrainConfig) -> TrainConfig:
     """The config as the active profile runs it: unchanged in 'full', cut to a small subset and 1 epoch in 'smoke'."""
     if active_profile() != "smoke" or settings.profile == "smoke":
         return settings
-
-    def cut(value, limit):
-        return limit if value is None else min(value, limit)
-
-    return replace(
-        settings,
-        epochs=min(settings.epochs, SMOKE["epochs"]),
-        train_size=cut(settings.train_size, SMOKE["train_size"]),
-        test_size=cut(settings.test_size, SMOKE["test_size"]),
-        warmup_steps=min(settings.warmup_steps, 4),
-        profile="smoke",
-    )
+    capped = smoke_caps(epochs=settings.epochs, train_size=settings.train_size, test_size=settings.test_size,
+                        warmup_steps=settings.warmup_steps)
+    return replace(settings, **capped, profile="smoke")

@@ -62,15 +62,19 @@ def sha256(path: Path) -> str:
 
 
 def missing_files(root=None) -> list[str]:
-    """Names of the IDX files that are absent or fail their checksum (a bad file is moved aside, never used)."""
-    missing = []
-    for name in SHA256:
+    """Names of the IDX files that are absent or fail their checksum. Changes nothing on disk."""
+    return [name for name in SHA256
+            if not (raw_dir(root) / name).is_file() or sha256(raw_dir(root) / name) != SHA256[name]]
+
+
+def set_aside_bad_files(root=None) -> list[str]:
+    """Move every IDX file that fails its checksum to NAME.corrupt (kept for inspection, never used); return the
+    names of the files that are now missing."""
+    missing = missing_files(root)
+    for name in missing:
         path = raw_dir(root) / name
-        if not path.is_file():
-            missing.append(name)
-        elif sha256(path) != SHA256[name]:
-            path.replace(path.with_name(name + ".corrupt"))  # kept for inspection, out of the way
-            missing.append(name)
+        if path.is_file():
+            path.replace(path.with_name(name + ".corrupt"))
     return missing
 
 
@@ -140,7 +144,7 @@ def fetch_mnist(root=None, *, verbose: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     tried = []
     for source, fetch in SOURCES:
-        names = missing_files(root)
+        names = set_aside_bad_files(root)
         if not names:
             break
         if verbose:
@@ -202,16 +206,23 @@ def to_device_tensors(images, labels, size, device):
     if index is not None:
         images, labels = images[index], labels[index]
     x = images.to(device).float().div_(255).unsqueeze(1)  # one float copy of the images, converted in place
-    return x.contiguous(memory_format=torch.channels_last), labels.to(device)
+    return x, labels.to(device)
 
 
-def train_tensors(config, device, mnist: MNIST | None = None):
-    """The training images and labels a config trains on (its fixed subset), on the device."""
+@dataclass(frozen=True)
+class Tensors:
+    """What a run trains and is tested on, on its device: the set-up every kind of run shares."""
+
+    device: torch.device
+    images: torch.Tensor  # float [N, 1, 28, 28] in [0, 1]
+    labels: torch.Tensor  # int64 [N]
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+
+
+def prepare(config, device=None, mnist: MNIST | None = None) -> Tensors:
+    """The device (None: the best there is) and the config's fixed subsets of the training and test images on it."""
+    device = pick_device(device)
     mnist = load_mnist() if mnist is None else mnist
-    return to_device_tensors(mnist.train_images, mnist.train_labels, config.train_size, device)
-
-
-def eval_tensors(config, device, mnist: MNIST | None = None):
-    """The test images and labels a config is evaluated on (its fixed subset), on the device."""
-    mnist = load_mnist() if mnist is None else mnist
-    return to_device_tensors(mnist.test_images, mnist.test_labels, config.test_size, device)
+    return Tensors(device, *to_device_tensors(mnist.train_images, mnist.train_labels, config.train_size, device),
+                   *to_device_tensors(mnist.test_images, mnist.test_labels, config.test_size, device))

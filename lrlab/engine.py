@@ -1,8 +1,18 @@
 """The fast engine behind sweeps: K runs that share their batches, trained in lock-step as one stacked model.
 
-Each run keeps its own model, optimizer and schedule (exact torch.optim semantics for its own LR); only the
-forward/backward pass is shared, through StackedCNN. Per step it does what the reference loop (`lrlab.loop`) does
-for one run: forward, backward, step, then bookkeeping; tests check that both give the same losses.
+Per step it does what the reference loop (`lrlab.loop.train_epoch`) does for one run: forward, backward, step, then
+bookkeeping, with the same optimizers and schedules (`lrlab.optim`) and the same divergence rule (`lrlab.runs`);
+tests/test_training.py checks both give the same losses, for every optimizer and schedule. How it differs:
+
+1. K runs in one pass: StackedCNN evaluates K models on the shared batch as one wide network; each run keeps its own
+   model, torch.optim optimizer and schedule, whose steps write into the stacked weights.
+2. Channels-last layout of the images and convolution weights (max-pooling is ~15x faster so on CPU).
+3. glibc keeps freed memory for the next step (`lrlab.allocator`): no fresh pages per step.
+4. Losses stay on the device and are read back every CHECK_EVERY steps on CPU (once per epoch on a GPU, one sync);
+   a run found diverged is cut at the step where the rule fired, exactly as if it had been checked every step,
+   and dropped from the stack while the others go on.
+5. ReLU after max-pooling (the same values and gradients, on a 4x smaller tensor); linear layers as W @ xᵀ.
+6. Evaluation in passes of EVAL_SAMPLES images x models (bounded memory, whatever the stack width).
 """
 
 import math
@@ -12,16 +22,24 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from lrlab import __version__
 from lrlab.allocator import keep_freed_memory
 from lrlab.config import TrainConfig
-from lrlab.data import eval_tensors, pick_device, train_tensors
-from lrlab.model import StackedCNN, new_model
+from lrlab.data import Tensors, prepare
+from lrlab.model import StackedCNN, seeded_cnn
 from lrlab.optim import make_optimizer, make_scheduler
-from lrlab.runs import DIVERGE_WINDOW, Run, diverged_at, samples_seen
+from lrlab.runs import DIVERGE_WINDOW, Run, diverged_at
 
 CHECK_EVERY = 100  # on CPU, steps between looks for divergence; on a GPU the host looks once per epoch (one sync)
 EVAL_SAMPLES = 512  # test images x stacked models per pass: ~40 MB of activations (1,024: slower, cache-bound)
+
+
+def fast_prepare(config: TrainConfig, device=None, data=None) -> Tensors:
+    """lrlab.data.prepare with the engine's speed settings: glibc keeps freed memory, images channels-last."""
+    keep_freed_memory()
+    given = prepare(config, device, data)
+    layout = torch.channels_last
+    return Tensors(given.device, given.images.contiguous(memory_format=layout), given.labels,
+                   given.test_images.contiguous(memory_format=layout), given.test_labels)
 
 
 def batch_key(config: TrainConfig) -> tuple:
@@ -58,7 +76,7 @@ class Stack:
         k, first = len(configs), configs[0]
         self.configs, self.device, self.steps_per_epoch = configs, device, steps_per_epoch
         total_steps = steps_per_epoch * first.epochs
-        self.models = [new_model(first.seed, device) for _ in configs]  # same seed: identical initial weights
+        self.models = [seeded_cnn(first.seed).to(device) for _ in configs]  # same seed: identical initial weights
         self.optimizers = [make_optimizer(m.parameters(), c.optimizer, c.lr) for m, c in zip(self.models, configs)]
         self.schedulers = [make_scheduler(o, c, total_steps) for o, c in zip(self.optimizers, configs)]
         self.loss_log = torch.full((k, total_steps), math.nan, device=device)
@@ -123,14 +141,10 @@ class Stack:
         runs = []
         for i, config in enumerate(self.configs):
             ran = self.stopped[i] + 1 if i in self.stopped else len(host_losses[i])
-            runs.append(Run(
-                config=config, losses=host_losses[i][:ran], step_lrs=self.lr_log[i][:ran],
-                train_loss=self.train_loss[i], test_loss=[t[0] for t in self.tests[i]],
-                test_accuracy=[t[1] for t in self.tests[i]], seconds=self.seconds[i],
-                samples_per_s=samples_seen(ran, self.steps_per_epoch, n_images, config.batch_size)
-                / max(self.seconds[i], 1e-9),
-                device=str(self.device), diverged=i in self.stopped, stopped_at=self.stopped.get(i),
-                steps_per_epoch=self.steps_per_epoch, stack_size=len(self.configs), lrlab_version=__version__))
+            runs.append(Run.record(config, host_losses[i][:ran], self.lr_log[i][:ran], self.train_loss[i],
+                                   self.tests[i], seconds=self.seconds[i], n_images=n_images, device=self.device,
+                                   stopped_at=self.stopped.get(i), steps_per_epoch=self.steps_per_epoch,
+                                   stack_size=len(self.configs)))
         return runs
 
 
@@ -143,13 +157,13 @@ def _shared(configs: list[TrainConfig]) -> TrainConfig:
     return configs[0]
 
 
-def fit(configs: list[TrainConfig], *, device=None, progress: bool = True, data=None) -> list[Run]:
-    """Train several runs together as one stack; they must share seed, epochs, batch size and subsets (batch_key).
-    A run that diverges is dropped from the stack and the others go on."""
-    first, device = _shared(configs), pick_device(device)
-    keep_freed_memory()  # the same numbers, faster steps on CPU (lrlab.allocator)
-    images, labels = train_tensors(first, device, data)
-    test_images, test_labels = eval_tensors(first, device, data)
+def train_stack(configs: list[TrainConfig], *, device=None, progress: bool = True, data=None) -> list[Run]:
+    """Train several runs together as one stack with the fast engine (not cached: lrlab.sweep caches); they must
+    share seed, epochs, batch size and subsets (batch_key). A run that diverges is dropped, the others go on."""
+    first = _shared(configs)
+    given = fast_prepare(first, device, data)
+    device, images, labels, test_images, test_labels = (given.device, given.images, given.labels,
+                                                        given.test_images, given.test_labels)
     n, batch_size = len(labels), first.batch_size
     stack = Stack(configs, device, steps_per_epoch=math.ceil(n / batch_size))
     check_every = CHECK_EVERY if device.type == "cpu" else stack.steps_per_epoch  # host reads = syncs

@@ -15,14 +15,14 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from tqdm.auto import tqdm
 
 from lrlab import store
-from lrlab.allocator import keep_freed_memory
-from lrlab.config import TrainConfig, active_profile
-from lrlab.data import pick_device, train_tensors
+from lrlab.config import TrainConfig, active_profile, smoke_caps
+from lrlab.data import pick_device
+from lrlab.engine import fast_prepare
 from lrlab.model import seeded_cnn
 
 TOLERANCE = 1e-2  # relative accuracy asked of the Lanczos solver for the top eigenvalue (1 %)
 LANCZOS_VECTORS = 8  # Lanczos basis size: enough for the top two eigenvalues at ~10 Hessian-vector products
-CODE = ("config.py", "data.py", "model.py", "hessian.py")  # what an edge-of-stability run's numbers depend on
+CODE = ("config.py", "data.py", "model.py", "engine.py", "hessian.py")  # what a full-batch run's numbers depend on
 
 
 def hvp_operator(loss: torch.Tensor, params: list[torch.Tensor]) -> LinearOperator:
@@ -73,7 +73,7 @@ class SharpnessRun:
 
     lr: float
     losses: list[float]  # full-batch training loss before each step
-    steps: list[int]  # steps at which the sharpness was measured
+    measured_at: list[int]  # the steps at which the sharpness was measured
     sharpness: list[float]  # lambda_max there (within TOLERANCE)
     train_size: int
     seed: int
@@ -87,7 +87,7 @@ class SharpnessRun:
     @property
     def crossed_at(self) -> int | None:
         """The first measured step where the sharpness reached 2 / eta, or None."""
-        return next((step for step, value in zip(self.steps, self.sharpness) if value >= self.threshold), None)
+        return next((step for step, value in zip(self.measured_at, self.sharpness) if value >= self.threshold), None)
 
     def loss_rises(self, after_crossing: bool) -> list[bool]:
         """For each step before the crossing (or from it on): whether the loss rose on it."""
@@ -100,10 +100,10 @@ def full_batch_gd(lr: float, *, steps: int = 200, every: int = 20, train_size: i
                   device=None, cache: bool = True, progress: bool = True) -> SharpnessRun:
     """Gradient descent on a fixed subset of MNIST (all of it in every step, square loss, the book's CNN), measuring
     the sharpness every `every` steps with a warm-started Lanczos solver. Cached like every run (LRLAB_CACHE);
-    LRLAB_PROFILE=smoke runs 10 steps on 100 images."""
+    LRLAB_PROFILE=smoke caps steps, every and train_size (lrlab.config.SMOKE)."""
     profile = active_profile()
-    if profile == "smoke":
-        steps, every, train_size = min(steps, 10), min(every, 10), min(train_size, 100)
+    capped = smoke_caps(gd_steps=steps, gd_every=every, gd_train_size=train_size)
+    steps, every, train_size = capped["gd_steps"], capped["gd_every"], capped["gd_train_size"]
     identity = dict(kind="full-batch GD", lr=lr, steps=steps, every=every, train_size=train_size, seed=seed,
                     profile=profile, device=pick_device(device).type)
     key = store.key_for(identity, CODE)
@@ -117,9 +117,8 @@ def full_batch_gd(lr: float, *, steps: int = 200, every: int = 20, train_size: i
 
 
 def _descend(lr, steps, every, train_size, seed, device, progress) -> dict:
-    keep_freed_memory()
-    images, labels = train_tensors(TrainConfig(train_size=train_size), device)
-    images = images.contiguous()  # double backward is faster in the default layout
+    given = fast_prepare(TrainConfig(train_size=train_size), device)
+    images, labels = given.images, given.labels
     model = seeded_cnn(seed).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     losses, measured, values, vector = [], [], [], None
@@ -135,4 +134,4 @@ def _descend(lr, steps, every, train_size, seed, device, progress) -> dict:
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
-    return dict(losses=losses, steps=measured, sharpness=values)
+    return dict(losses=losses, measured_at=measured, sharpness=values)

@@ -1,7 +1,8 @@
 """The readable training loop: one model, one optimizer, one schedule, one batch at a time.
 
-This is the reference. `lrlab.train` runs it, the experiment chapter prints its source, and the fast engine that
-sweeps use (`lrlab.engine`) is tested against it, step for step.
+This is the reference, and it carries no speed tricks. `lrlab.train` runs it, the experiment chapter prints its
+source, and the fast engine that sweeps use (`lrlab.engine`, whose docstring lists how it differs) is tested against
+it, step for step.
 """
 
 import math
@@ -11,16 +12,14 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from lrlab import __version__
-from lrlab.allocator import keep_freed_memory
 from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
-from lrlab.data import eval_tensors, pick_device, train_tensors
-from lrlab.model import new_model
+from lrlab.data import prepare
+from lrlab.model import seeded_cnn
 from lrlab.optim import make_optimizer, make_scheduler
-from lrlab.runs import History, Run, samples_seen
+from lrlab.runs import History, Run, has_diverged
 
 
-def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, history):
+def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, history, should_stop=has_diverged):
     """One pass over the images in `order`: one gradient-descent step per batch."""
     model.train()
     for start in range(0, len(order), batch_size):
@@ -31,7 +30,7 @@ def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, 
         optimizer.step()  # step: θ ← θ − η · (the optimizer's direction)
         history.append(loss.item(), optimizer.param_groups[0]["lr"])  # bookkeeping
         scheduler.step()  # the schedule sets η for the next step
-        if history.diverged():  # non-finite, or 10x the first loss: stop
+        if should_stop(history):  # by default: the loss is non-finite, or 10x its first value
             return
 
 
@@ -47,14 +46,11 @@ def evaluate(model, images, labels, batch_size: int = 1000) -> tuple[float, floa
     return loss_sum / len(labels), correct / len(labels)
 
 
-def train_config(config: TrainConfig, *, device=None, progress: bool = True, data=None) -> Run:
-    """Train one run as `config` says, with the loop above; returns its Run."""
-    device = pick_device(device)
-    keep_freed_memory()
-    images, labels = train_tensors(config, device, data)
-    test_images, test_labels = eval_tensors(config, device, data)
-    steps_per_epoch = math.ceil(len(labels) / config.batch_size)
-    model = new_model(config.seed, device)
+def train_run(config: TrainConfig, *, device=None, progress: bool = True, data=None) -> Run:
+    """Train one run as `config` says, with the loop above, and return its Run (not cached)."""
+    given = prepare(config, device, data)
+    steps_per_epoch = math.ceil(len(given.labels) / config.batch_size)
+    model = seeded_cnn(config.seed).to(given.device)
     optimizer = make_optimizer(model.parameters(), config.optimizer, config.lr)
     scheduler = make_scheduler(optimizer, config, steps_per_epoch * config.epochs)
     shuffle = torch.Generator().manual_seed(config.seed)  # the batch order depends on the seed alone
@@ -62,22 +58,17 @@ def train_config(config: TrainConfig, *, device=None, progress: bool = True, dat
     train_loss, tests = [], []  # mean training loss of each epoch; (test loss, accuracy) of each evaluated one
     for epoch in tqdm(range(1, config.epochs + 1), disable=not progress, leave=False,
                       desc=f"{config.optimizer} lr={config.lr:g}"):
-        order = torch.randperm(len(labels), generator=shuffle).to(device)
-        train_epoch(model, optimizer, scheduler, images, labels, order, config.batch_size, history)
-        if history.diverged():
+        order = torch.randperm(len(given.labels), generator=shuffle).to(given.device)
+        train_epoch(model, optimizer, scheduler, given.images, given.labels, order, config.batch_size, history)
+        if has_diverged(history):
             break
         train_loss.append(sum(history.losses[-steps_per_epoch:]) / steps_per_epoch)
         if config.tests_after(epoch):
-            tests.append(evaluate(model, test_images, test_labels))
-    seconds = time.perf_counter() - started
-    diverged = bool(history.losses) and history.diverged()
-    return Run(config=config, losses=history.losses, step_lrs=history.step_lrs,
-               train_loss=train_loss, test_loss=[t[0] for t in tests], test_accuracy=[t[1] for t in tests],
-               seconds=seconds,
-               samples_per_s=samples_seen(len(history.losses), steps_per_epoch, len(labels),
-                                          config.batch_size) / max(seconds, 1e-9),
-               device=str(device), diverged=diverged, stopped_at=len(history.losses) - 1 if diverged else None,
-               steps_per_epoch=steps_per_epoch, stack_size=1, lrlab_version=__version__)
+            tests.append(evaluate(model, given.test_images, given.test_labels))
+    diverged = has_diverged(history)
+    return Run.record(config, history.losses, history.step_lrs, train_loss, tests,
+                      seconds=time.perf_counter() - started, n_images=len(given.labels), device=given.device,
+                      stopped_at=len(history.losses) - 1 if diverged else None, steps_per_epoch=steps_per_epoch)
 
 
 def train(lr: float = DEFAULTS.lr, *, optimizer: str = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
@@ -85,17 +76,18 @@ def train(lr: float = DEFAULTS.lr, *, optimizer: str = DEFAULTS.optimizer, epoch
           test_size: int | None = DEFAULTS.test_size, seed: int = DEFAULTS.seed, schedule: str = DEFAULTS.schedule,
           warmup_steps: int = DEFAULTS.warmup_steps, test_every: int = DEFAULTS.test_every, device=None,
           progress: bool = True) -> Run:
-    """Train the CNN on MNIST with one learning rate and return its Run; the defaults are the seed's experiment.
+    """Train the CNN on MNIST with one learning rate, with the plain reference loop, and return its Run; the
+    defaults are the seed's experiment.
 
     lr: learning rate η (a number, or a string such as "1e-3"). optimizer: sgd, momentum, rmsprop or adam.
     epochs: passes over the training images. batch_size: images per update. train_size / test_size: a fixed
     subset of the images (None: all). seed: initial weights and batch order. schedule: constant, step, cosine or
     onecycle. warmup_steps: a linear warm-up in front (0: none). test_every: also evaluate on the test images every
     this many epochs (0: only after the last). device: cpu, cuda or mps (None: the best there is). Every field is
-    described in lrlab.TrainConfig. Not cached; lrlab.sweep caches its runs.
+    described in lrlab.TrainConfig. Not cached; lrlab.sweep (the fast engine) caches its runs.
     """
     config = apply_profile(TrainConfig(
         lr=parse_lr(lr), optimizer=optimizer, epochs=epochs, batch_size=batch_size, train_size=train_size,
         test_size=test_size, seed=seed, schedule=schedule, warmup_steps=warmup_steps,
         test_every=test_every))
-    return train_config(config, device=device, progress=progress)
+    return train_run(config, device=device, progress=progress)

@@ -63,7 +63,11 @@ class StackedCNN(nn.Module):
         return joined
 
     def zero_grad(self, set_to_none: bool = False) -> None:
-        """Zero the stacked gradients in place: the models' .grad are views of them and must stay so."""
+        """Zero the stacked gradients in place. The models' .grad are views of them and must stay so: set_to_none=True
+        (nn.Module's default) would cut them loose, and is refused."""
+        if set_to_none:
+            raise ValueError("a StackedCNN zeroes its gradients in place (its models' .grad are views of them); "
+                             "call zero_grad() without set_to_none=True")
         for joined in self.stacked.values():
             joined.grad.zero_()
 
@@ -78,7 +82,3 @@ class StackedCNN(nn.Module):
         x = F.relu(torch.baddbmm(w["fc1.bias"].unsqueeze(2), w["fc1.weight"], x))  # [K, 128, B]
         return torch.baddbmm(w["fc2.bias"].unsqueeze(2), w["fc2.weight"], x).transpose(1, 2)  # [K, B, 10]
 
-
-def new_model(seed: int, device) -> CNN:
-    """Fresh seeded weights on the device, channels-last (see StackedCNN._share for why)."""
-    return seeded_cnn(seed).to(device, memory_format=torch.channels_last)

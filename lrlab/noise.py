@@ -9,9 +9,8 @@ with eta and shrinks with B: the reason a constant learning rate settles at a lo
 import torch
 import torch.nn.functional as F
 
-from lrlab.allocator import keep_freed_memory
 from lrlab.config import TrainConfig
-from lrlab.data import pick_device, train_tensors
+from lrlab.engine import fast_prepare
 from lrlab.model import seeded_cnn
 
 
@@ -45,10 +44,9 @@ def gradient_noise(model, images, labels, batch_sizes, *, batches: int = 20, see
 
 def noise_at_init(batch_sizes, *, train_size: int = 10_000, batches: int = 20, seed: int = 0, device=None):
     """gradient_noise for the book's CNN with fresh weights (seed) on a fixed subset of the training images."""
-    device = pick_device(device)
-    keep_freed_memory()
-    images, labels = train_tensors(TrainConfig(train_size=train_size), device)
-    return gradient_noise(seeded_cnn(seed).to(device), images, labels, batch_sizes, batches=batches, seed=seed)
+    given = fast_prepare(TrainConfig(train_size=train_size), device)
+    return gradient_noise(seeded_cnn(seed).to(given.device), given.images, given.labels, batch_sizes,
+                          batches=batches, seed=seed)
 
 
 # How a learning rate tuned at BASE_BATCH images per step is moved to a batch of b images.

@@ -14,7 +14,7 @@ import torch
 from tqdm.auto import tqdm
 
 from lrlab.config import TrainConfig
-from lrlab.engine import batch_key, fit
+from lrlab.engine import batch_key, train_stack
 
 RETRIES = 1  # a failed task (its worker died, ran out of memory) is submitted once more before it is reported
 
@@ -39,11 +39,11 @@ def stacks(todo: dict[str, TrainConfig], width: int) -> list[list[tuple[str, Tra
     return chunks
 
 
-def train_stack(configs: list[TrainConfig], device: str, threads: int | None = None):
+def stack_task(configs: list[TrainConfig], device: str, threads: int | None = None):
     """One task: train a stack in this (worker) process; MNIST comes from the worker's own LRLAB_DATA."""
     if threads:
         torch.set_num_threads(threads)
-    return fit(configs, device=device, progress=False)
+    return train_stack(configs, device=device, progress=False)
 
 
 def on_executor(executor: Executor, chunks, device: str, progress: bool = True, threads: int | None = 1):
@@ -52,7 +52,7 @@ def on_executor(executor: Executor, chunks, device: str, progress: bool = True, 
     attempts: dict[Future, tuple[list, int]] = {}
 
     def submit(chunk, attempt):
-        future = executor.submit(train_stack, [config for _, config in chunk], device, threads)
+        future = executor.submit(stack_task, [config for _, config in chunk], device, threads)
         attempts[future] = (chunk, attempt)
 
     for chunk in chunks:

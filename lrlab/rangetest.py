@@ -17,13 +17,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from lrlab.allocator import keep_freed_memory
-from lrlab.config import DEFAULTS, active_profile
-from lrlab.data import SUBSET_SEED, pick_device, train_tensors
+from lrlab.config import DEFAULTS, active_profile, smoke_caps
+from lrlab.data import SUBSET_SEED
+from lrlab.engine import fast_prepare
 from lrlab.loop import train_epoch
-from lrlab.model import new_model
+from lrlab.model import seeded_cnn
 from lrlab.optim import make_optimizer
-from lrlab.plot import OPTIMIZER_COLORS, WIDTH, annotate, subplots
 from lrlab.runs import History
 from lrlab.sweeps import Table, format_lr
 
@@ -88,25 +87,29 @@ class RangeHistory(History):
         self._average = SMOOTHING * self._average + (1 - SMOOTHING) * loss
         self.smoothed.append(self._average / (1 - SMOOTHING ** len(self.losses)))
 
-    def stop_reason(self) -> str:
-        """Why the test must stop now, or "" to go on. Rules, in order:
-          1. the smoothed loss is not finite;
-          2. after 11 steps, it is above STOP_FACTOR x its minimum;
-          3. it fell below LEARNED x its start and has climbed back above FORGOTTEN x its start: what the network
-             learned is lost (a network pushed to guessing settles near ln 10 = 2.3, which can be below rule 2's
-             threshold when the minimum was high).
-        """
-        last, lowest, start = self.smoothed[-1], min(self.smoothed), self.smoothed[0]
-        if not math.isfinite(last):
-            return "the smoothed loss became non-finite"
-        if len(self.smoothed) > 11 and last > STOP_FACTOR * lowest:
-            return f"the smoothed loss passed {STOP_FACTOR:g}x its minimum"
-        if lowest < LEARNED * start and last > FORGOTTEN * start:
-            return f"the smoothed loss climbed back to {FORGOTTEN:.0%} of its start"
-        return ""
 
-    def diverged(self) -> bool:
-        return bool(self.stop_reason())
+
+def stop_reason(history: RangeHistory) -> str:
+    """Why the range test must stop now, or "" to go on. Rules, in order:
+      1. the smoothed loss is not finite;
+      2. after 11 steps, it is above STOP_FACTOR x its minimum;
+      3. it fell below LEARNED x its start and has climbed back above FORGOTTEN x its start: what the network
+         learned is lost (a network pushed to guessing settles near ln 10 = 2.3, which can be below rule 2's
+         threshold when the minimum was high).
+    """
+    last, lowest, start = history.smoothed[-1], min(history.smoothed), history.smoothed[0]
+    if not math.isfinite(last):
+        return "the smoothed loss became non-finite"
+    if len(history.smoothed) > 11 and last > STOP_FACTOR * lowest:
+        return f"the smoothed loss passed {STOP_FACTOR:g}x its minimum"
+    if lowest < LEARNED * start and last > FORGOTTEN * start:
+        return f"the smoothed loss climbed back to {FORGOTTEN:.0%} of its start"
+    return ""
+
+
+def range_should_stop(history: RangeHistory) -> bool:
+    """The range test's stop rule for lrlab.loop.train_epoch (instead of the divergence rule of training runs)."""
+    return bool(stop_reason(history))
 
 
 def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: float = 10.0, steps: int = 400,
@@ -116,24 +119,22 @@ def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: fl
 
     The ramp is torch.optim.lr_scheduler.ExponentialLR with gamma = (end_lr/start_lr)^(1/steps), and the steps
     are the book's training loop itself (lrlab.loop.train_epoch) over `steps` batches of the training images.
-    Stops early when the smoothed loss passes STOP_FACTOR x its minimum or becomes non-finite.
-    LRLAB_PROFILE=smoke uses 60 steps.
+    Stops early by its own rule (stop_reason). LRLAB_PROFILE=smoke caps the steps (lrlab.config.SMOKE).
     """
-    profile = active_profile()
-    steps = min(steps, 60) if profile == "smoke" else steps
-    device = pick_device(device)
-    keep_freed_memory()
-    images, labels = train_tensors(DEFAULTS, device)  # all 60,000 training images
-    model = new_model(seed, device)
+    profile, steps = active_profile(), smoke_caps(range_steps=steps)["range_steps"]
+    given = fast_prepare(DEFAULTS, device)  # all 60,000 training images
+    device, images, labels = given.device, given.images, given.labels
+    model = seeded_cnn(seed).to(device, memory_format=torch.channels_last)  # the engine's faster layout
     opt = make_optimizer(model.parameters(), optimizer, start_lr)
     ramp = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=(end_lr / start_lr) ** (1 / steps))
     shuffle = torch.Generator().manual_seed(seed + SUBSET_SEED)
     order = torch.cat([torch.randperm(len(labels), generator=shuffle)] * math.ceil(steps * batch_size / len(labels)))
     with tqdm(total=steps, disable=not progress, leave=False, desc=f"range test ({optimizer})") as bar:
         history = RangeHistory(bar)
-        train_epoch(model, opt, ramp, images, labels, order[:steps * batch_size].to(device), batch_size, history)
+        train_epoch(model, opt, ramp, images, labels, order[:steps * batch_size].to(device), batch_size, history,
+                    should_stop=range_should_stop)
     lrs, smoothed = history.step_lrs, history.smoothed
-    reason = history.stop_reason() or f"it ran all {steps} planned steps"
+    reason = stop_reason(history) or f"it ran all {steps} planned steps"
     finite = np.where(np.isfinite(smoothed), smoothed, np.inf)
     lowest = int(np.argmin(finite))
     slopes = np.gradient(finite[: lowest + 1], np.log10(lrs[: lowest + 1])) if lowest > 1 else np.array([0.0])
@@ -155,34 +156,3 @@ def range_table(tests: list[RangeTest], best_lrs: dict[str, float] | None = None
             row["sweep's best"] = format_lr(best_lrs[test.optimizer]) if test.optimizer in best_lrs else "-"
         rows.append(row)
     return Table(rows)
-
-
-def plot_range_test(tests: list[RangeTest], *, best_lrs: dict[str, float] | None = None):
-    """Loss against LR (log axis) for each test, with its suggestion, and optionally the best LR a sweep found."""
-    fig, ax = subplots(figsize=(WIDTH, 4.4))
-    for test in tests:
-        color = OPTIMIZER_COLORS.get(test.optimizer, "0.3")
-        ax.plot(test.lrs, test.losses, color=color, alpha=0.2, lw=0.7)
-        ax.plot(test.lrs, test.smoothed, color=color, lw=2, label=f"{test.optimizer} (smoothed)"
-                + ("" if test.turned_up else ": never turned up!"))
-        ax.axvline(test.suggestion, color=color, ls="--", lw=1.2)
-        at = test.lrs.index(test.steepest)
-        ax.plot(test.steepest, test.smoothed[at], "v", color=color, ms=9, mec="k", mew=0.6,
-                label=f"{test.optimizer}: steepest descent, {test.steepest:.1e}")
-        ax.annotate(f"suggestion {test.suggestion:.1e}", (test.suggestion, 0.02), xycoords=("data", "axes fraction"),
-                    rotation=90, fontsize=9, color=color, ha="right", va="bottom")  # left of its line
-        if best_lrs and test.optimizer in best_lrs:
-            ax.axvline(best_lrs[test.optimizer], color=color, ls=":", lw=2)
-            ax.annotate(f"best in sweep {best_lrs[test.optimizer]:.1e}", (best_lrs[test.optimizer], 0.98),
-                        xycoords=("data", "axes fraction"), rotation=90, fontsize=9, color=color, ha="left",
-                        va="top")  # right of its line
-    top = max(max(t.smoothed[: max(1, len(t.smoothed) // 4)]) for t in tests)
-    ax.set(xscale="log", xlabel="learning rate η (grows every step)", ylabel="training loss",
-           ylim=(0, 1.6 * top), title="LR range test: where does the loss fall fastest, where does it blow up?")
-    ax.legend(loc="upper left", fontsize=9)
-    smoke = any(t.profile == "smoke" for t in tests)
-    return annotate(fig, f"{len(tests)} range test(s) · {', '.join(t.optimizer for t in tests)} · "
-                         f"{tests[0].lrs[0]:.0e} → up to {max(t.lrs[-1] for t in tests):.0e} over ≤ "
-                         f"{tests[0].steps_planned} steps of batch {tests[0].batch_size} · 60,000 train images · "
-                         f"{tests[0].device} · "
-                         f"profile {tests[0].profile}", smoke=smoke)

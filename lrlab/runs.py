@@ -3,6 +3,7 @@
 import math
 from dataclasses import asdict, dataclass
 
+from lrlab._version import __version__
 from lrlab.config import TrainConfig
 
 DIVERGE_FACTOR = 10.0  # a run whose recent mean loss exceeds 10x its first loss has diverged
@@ -54,6 +55,18 @@ class Run:
         return asdict(self)
 
     @classmethod
+    def record(cls, config: TrainConfig, losses, step_lrs, train_loss, tests, *, seconds: float, n_images: int,
+               device, stopped_at: int | None, steps_per_epoch: int, stack_size: int = 1) -> "Run":
+        """The Run of a finished training: `tests` holds (test loss, accuracy) of each evaluated epoch; a run with
+        a `stopped_at` step diverged there."""
+        seen = samples_seen(len(losses), steps_per_epoch, n_images, config.batch_size)
+        return cls(config=config, losses=losses, step_lrs=step_lrs, train_loss=train_loss,
+                   test_loss=[t[0] for t in tests], test_accuracy=[t[1] for t in tests], seconds=seconds,
+                   samples_per_s=seen / max(seconds, 1e-9), device=str(device), diverged=stopped_at is not None,
+                   stopped_at=stopped_at, steps_per_epoch=steps_per_epoch, stack_size=stack_size,
+                   lrlab_version=__version__)
+
+    @classmethod
     def from_dict(cls, data: dict) -> "Run":
         return cls(**{**data, "config": TrainConfig(**data["config"])})
 
@@ -76,7 +89,7 @@ def samples_seen(steps: int, steps_per_epoch: int, n: int, batch_size: int) -> i
 
 
 class History:
-    """The bookkeeping of one run as it trains: the loss and learning rate of every step, and the divergence rule."""
+    """The bookkeeping of one run as it trains: the loss and learning rate of every step."""
 
     def __init__(self):
         self.losses: list[float] = []
@@ -86,6 +99,8 @@ class History:
         self.losses.append(loss)
         self.step_lrs.append(lr)
 
-    def diverged(self) -> bool:
-        """Whether the newest step makes the run count as diverged (see diverged_at)."""
-        return diverged_at(self.losses, self.losses[0], start=len(self.losses) - 1) is not None
+
+def has_diverged(history: History) -> bool:
+    """The training loops' stop rule: whether the newest step makes the run count as diverged (see diverged_at)."""
+    return bool(history.losses) and diverged_at(history.losses, history.losses[0],
+                                                start=len(history.losses) - 1) is not None

@@ -10,10 +10,11 @@ from pathlib import Path
 from lrlab import parallel, store
 from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
 from lrlab.data import pick_device
-from lrlab.engine import fit
+from lrlab.engine import train_stack
 from lrlab.runs import Run
 
 GOOD_FACTOR = 2.0  # a run is "good" when its final training loss is within 2x of the best run's
+HIGHER_IS_BETTER = {"final_accuracy"}  # Run attributes that Sweep.best maximises (the others it minimises)
 STACK_WIDTH = {"cpu": 8, "cuda": 16, "mps": 8}  # runs trained together per stack (see benchmarks/README.md)
 
 
@@ -116,7 +117,9 @@ def format_accuracy(accuracy: float) -> str:
 
 @dataclass
 class Sweep:
-    """The runs of a sweep, each with its verdict, in the order they were asked for."""
+    """The runs of a sweep, each with its verdict, in the order they were asked for, and the questions a chapter asks
+    of them: `at(lr)`, `where(optimizer=...)`, `best()`, `best_lr()`, `best_lrs(by=...)`, `good_region()`,
+    `first_diverged()`. A question about a run the sweep lacks raises LookupError (a claim then says so)."""
 
     runs: list[Run]
 
@@ -125,28 +128,76 @@ class Sweep:
         return sorted({run.lr for run in self.runs})
 
     def by_lr(self, lr: float) -> list[Run]:
-        return [run for run in self.runs if run.lr == lr]
+        """The runs at this LR (one per seed), possibly none."""
+        return [run for run in self.runs if math.isclose(run.lr, parse_lr(lr), rel_tol=1e-9)]
 
-    def run(self, lr, *, optimizer: str | None = None, seed: int | None = None, schedule: str | None = None) -> Run:
-        """The one run with this LR (and optimizer, seed, schedule where given); LookupError when there is none, or
-        more than one, so that a sentence about "the run at 1e-3" cannot silently read another run."""
-        lr = parse_lr(lr)
-        found = [run for run in self.runs if math.isclose(run.lr, lr, rel_tol=1e-9)
-                 and optimizer in (None, run.optimizer) and seed in (None, run.seed)
-                 and schedule in (None, run.config.schedule)]
+    def where(self, **fields) -> "Sweep":
+        """The runs whose config has these values, e.g. where(optimizer="sgd"), where(lr=1e-3, seed=0)."""
+        wanted = {name: parse_lr(value) if name == "lr" else value for name, value in fields.items()}
+        return Sweep([run for run in self.runs if all(
+            math.isclose(run.lr, value, rel_tol=1e-9) if name == "lr" else getattr(run.config, name) == value
+            for name, value in wanted.items())])
+
+    def at(self, lr, **fields) -> Run:
+        """The one run with this LR (and optimizer, seed, schedule... where given); LookupError when there is none,
+        or more than one, so that a sentence about "the run at 1e-3" cannot silently read another run."""
+        found = self.where(lr=lr, **fields).runs
         if len(found) != 1:
-            raise LookupError(f"{len(found)} runs match lr={lr:g}, optimizer={optimizer}, seed={seed}, "
-                              f"schedule={schedule}; the sweep has lrs {', '.join(f'{x:g}' for x in self.lrs)}")
+            given = ", ".join(f"{name}={value}" for name, value in fields.items())
+            raise LookupError(f"{len(found)} runs match lr={parse_lr(lr):g}{', ' + given if given else ''}; the "
+                              f"sweep has lrs {', '.join(f'{x:g}' for x in self.lrs)}")
         return found[0]
 
     def mean_final_loss(self, lr: float) -> float:
         """Mean final training loss over the runs at this LR (inf when one of them diverged)."""
-        return sum(run.final_loss for run in self.by_lr(lr)) / len(self.by_lr(lr))
+        runs = self.by_lr(lr)
+        if not runs:
+            raise LookupError(f"no run at lr={parse_lr(lr):g}; the sweep has lrs "
+                              f"{', '.join(f'{x:g}' for x in self.lrs)}")
+        return sum(run.final_loss for run in runs) / len(runs)
+
+    def spread(self, lr: float, metric: str = "final_accuracy") -> float:
+        """Largest minus smallest value of a Run attribute over the runs at this LR (its seeds)."""
+        values = [getattr(run, metric) for run in self.by_lr(lr)]
+        if not values:
+            raise LookupError(f"no run at lr={parse_lr(lr):g}")
+        return max(values) - min(values)
+
+    def best(self, by: str = "final_loss") -> Run:
+        """The best run among those that did not diverge: lowest final_loss, or highest final_accuracy."""
+        finished = [run for run in self.runs if not run.diverged] or self.runs
+        if not finished:
+            raise LookupError("the sweep has no runs")
+        sign = -1 if by in HIGHER_IS_BETTER else 1
+        return min(finished, key=lambda run: sign * getattr(run, by))
+
+    def best_lr(self) -> float:
+        """The LR whose runs (its seeds) have the lowest mean final training loss."""
+        return min(self.lrs, key=self.mean_final_loss)
+
+    def best_runs(self, by: str = "optimizer") -> dict:
+        """The best run (lowest final training loss, not diverged) of each optimizer (or other config field)."""
+        names = dict.fromkeys(getattr(run.config, by) for run in self.runs)  # in the order they first appear
+        return {name: self.where(**{by: name}).best() for name in names}
+
+    def best_lrs(self, by: str = "optimizer") -> dict:
+        """The best LR (by mean final loss over the seeds) of each optimizer (or other config field)."""
+        return {name: self.where(**{by: name}).best_lr() for name in self.best_runs(by)}
 
     def good_region(self) -> tuple[float, float] | None:
         """The lowest and highest LR where most runs are 'good', or None when there is none."""
         good = [lr for lr in self.lrs if 2 * sum(r.verdict == "good" for r in self.by_lr(lr)) > len(self.by_lr(lr))]
         return (min(good), max(good)) if good else None
+
+    def in_good_region(self, lr: float) -> bool:
+        """Whether the LR lies between the ends of the good region (inclusive)."""
+        region = self.good_region()
+        return region is not None and region[0] <= parse_lr(lr) <= region[1]
+
+    def first_diverged(self, every: bool = True) -> float | None:
+        """The smallest LR where every run (every=False: any run) diverged, or None."""
+        test = all if every else any
+        return min((lr for lr in self.lrs if test(run.diverged for run in self.by_lr(lr))), default=None)
 
     def lr_table(self) -> Table:
         """One row per LR: mean final loss and test accuracy over its runs (with their range), and the verdicts."""
@@ -166,24 +217,12 @@ class Sweep:
     def best_table(self, key: str = "optimizer") -> Table:
         """One row per optimizer (or other config field): its best LR, that run's numbers, and its good region."""
         rows = []
-        for name, best in self.best_by(key).items():
-            good = Sweep([run for run in self.runs if getattr(run.config, key) == name]).good_region()
+        for name, best in self.best_runs(key).items():
+            good = self.where(**{key: name}).good_region()
             rows.append({key: str(name), "best lr": format_lr(best.lr), "final train loss": f"{best.final_loss:.4f}",
                          "test accuracy": format_accuracy(best.final_accuracy),
                          "good region": f"{format_lr(good[0])} – {format_lr(good[1])}" if good else "-"})
         return Table(rows)
-
-    def best_by(self, key: str = "optimizer") -> dict[str, Run]:
-        """The best run (lowest final training loss, not diverged) of each optimizer (or other config field)."""
-        groups = {}
-        for run in self.runs:
-            groups.setdefault(getattr(run.config, key), []).append(run)
-        return {name: Sweep(members).best() for name, members in groups.items()}
-
-    def best(self) -> Run:
-        """The run with the lowest final training loss among those that did not diverge."""
-        finished = [run for run in self.runs if not run.diverged] or self.runs
-        return min(finished, key=lambda run: run.final_loss)
 
     def table(self) -> Table:
         schedules = len({(run.config.schedule, run.config.warmup_steps) for run in self.runs}) > 1
@@ -202,9 +241,9 @@ class Sweep:
         return path
 
 
-def run_configs(configs: list[TrainConfig], *, cache: bool = True, stack: int | None = None, device=None,
-                progress: bool = True, executor=None) -> Sweep:
-    """Train every config (cached ones are loaded), stacking runs that share data order and shapes.
+def sweep_configs(configs: list[TrainConfig], *, cache: bool = True, stack: int | None = None, device=None,
+                  progress: bool = True, executor=None) -> Sweep:
+    """Train every config with the fast engine (cached ones are loaded), stacking runs that share their batches.
 
     stack: how many runs to train together (None: a width measured to be fast on this kind of device; 1: one by one).
     executor: None trains here; any concurrent.futures executor (lrlab.parallel.local_pool(n), a Dask client's
@@ -229,8 +268,8 @@ def run_configs(configs: list[TrainConfig], *, cache: bool = True, stack: int | 
 
 def _in_process(chunks, device, progress):
     for chunk in chunks:
-        yield from zip([key for key, _ in chunk], fit([config for _, config in chunk], device=device,
-                                                       progress=progress))
+        yield from zip([key for key, _ in chunk], train_stack([config for _, config in chunk], device=device,
+                                                               progress=progress))
 
 
 def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
@@ -256,4 +295,4 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int =
                            train_size=train_size, test_size=test_size, schedule=schedule, warmup_steps=warmup_steps,
                            test_every=test_every)
                for name in optimizers for lr in lrs for seed in seeds]
-    return run_configs(configs, cache=cache, stack=stack, device=device, progress=progress, executor=executor)
+    return sweep_configs(configs, cache=cache, stack=stack, device=device, progress=progress, executor=executor)

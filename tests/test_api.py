@@ -51,7 +51,8 @@ def test_the_command_line_takes_its_defaults_from_trainconfig():
 
 
 def _modules():
-    return {path.stem: ast.parse(path.read_text()) for path in PACKAGE.glob("*.py") if path.stem != "__init__"}
+    """Every module of lrlab and of its subpackages (lrlab.plot), by its own name."""
+    return {path.stem: ast.parse(path.read_text()) for path in PACKAGE.rglob("*.py") if path.stem != "__init__"}
 
 
 def test_no_module_shares_its_name_with_a_function_class_or_argument_it_holds():
@@ -78,3 +79,28 @@ def test_show_source_prints_the_loop_that_runs():
     code = lrlab.show_source(lrlab.train_epoch)
     assert code.data == f"```python\n{inspect.getsource(lrlab.loop.train_epoch)}```"
     assert "loss.backward()" in code.data and "optimizer.step()" in code.data
+
+
+def test_import_lrlab_loads_neither_pyplot_nor_scipy_until_a_figure_or_the_hessian_is_used():
+    import subprocess
+    import sys
+
+    code = ("import sys, lrlab; heavy = lambda: [m for m in ('matplotlib.pyplot', 'scipy') if m in sys.modules]; "
+            "print(heavy()); lrlab.hessian; lrlab.plot.subplots(); print(heavy())")
+    printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert printed.splitlines() == ["[]", "['matplotlib.pyplot', 'scipy']"]
+
+
+def test_the_reference_loop_carries_no_speed_concerns_and_the_engine_lists_its_differences():
+    loop = inspect.getsource(lrlab.loop)
+    assert not any(word in loop for word in ("allocator", "keep_freed_memory", "channels_last", "fused"))
+    assert "should_stop(history)" in inspect.getsource(lrlab.loop.train_epoch)
+    differences = lrlab.engine.__doc__
+    assert "How it differs" in differences and all(f"{i}. " in differences for i in range(1, 7))
+
+
+def test_no_module_imports_lrlab_itself_for_its_version():
+    for module, tree in _modules().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "lrlab":
+                assert "__version__" not in [alias.name for alias in node.names], f"lrlab/{module}.py"

@@ -1,36 +1,74 @@
-"""The book's claims: a false sentence fails the book build (full profile), and only there; a student gets a note."""
+"""The book's claims: a sentence is written once, in the Markdown, and checked by its key; a false one fails the book
+build (full profile), and only there; a student gets a note."""
+
+import json
 
 import pytest
 
 import lrlab
-from lrlab.claims import ClaimError, claim, glue
+from lrlab.claims import ClaimError, claim, glue, marked_sentences, readable
 
 
-def test_a_true_claim_is_shown_as_checked(capsys, monkeypatch):
+@pytest.fixture
+def chapter(tmp_path, monkeypatch):
+    """A chapter in the working folder whose text marks two sentences, one quoting a glued number."""
+    markdown = ("The best rate: [1e-3 beats 1e-4]{.claim #ch-best}. And [its loss is {glue:text}`ch_ratio` times "
+                "lower, as **$\\eta$** grows]{.claim #ch-ratio}.")
+    notebook = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": [markdown]}], "metadata": {},
+                "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "toy_chapter.ipynb").write_text(json.dumps(notebook))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_true_claim_prints_its_sentence_as_checked(chapter, capsys, monkeypatch):
     monkeypatch.setenv("LRLAB_CLAIMS", "strict")
-    claim("1e-3 beats 1e-4", 0.02 < 0.06, evidence="final loss 0.02 vs 0.06")
-    assert "✓ checked against this run: 1e-3 beats 1e-4 (final loss 0.02 vs 0.06)" in capsys.readouterr().out
+    claim("ch-best", 0.02 < 0.06, evidence="final loss 0.02 vs 0.06")
+    assert "✓ 1e-3 beats 1e-4 (final loss 0.02 vs 0.06): checked against this run" in capsys.readouterr().out
 
 
-def test_a_false_claim_fails_the_book_build(monkeypatch):
+def test_a_false_claim_fails_the_book_build_naming_chapter_key_and_sentence(chapter, monkeypatch):
     monkeypatch.setenv("LRLAB_CLAIMS", "strict")
-    with pytest.raises(ClaimError, match="The text says: 1e-3 beats 1e-4. This build's numbers say otherwise"):
-        claim("1e-3 beats 1e-4", False)
+    with pytest.raises(ClaimError, match="toy_chapter, claim 'ch-best': the text says “1e-3 beats 1e-4”"):
+        claim("ch-best", False)
 
 
-def test_a_false_claim_in_a_students_notebook_is_a_friendly_note(capsys, monkeypatch):
+def test_a_claim_whose_key_marks_no_sentence_fails_the_book_build(chapter, monkeypatch):
+    monkeypatch.setenv("LRLAB_CLAIMS", "strict")
+    with pytest.raises(ClaimError, match=r"marks no sentence.*\[the sentence\]\{\.claim #ch-typo\}"):
+        claim("ch-typo", True)
+
+
+def test_a_sentence_instead_of_a_key_is_refused_with_the_fix(chapter):
+    with pytest.raises(ValueError, match=r"the key of a sentence marked \[the sentence\]\{\.claim #key\}"):
+        claim("1e-3 beats 1e-4", True)
+
+
+def test_a_false_claim_in_a_students_notebook_is_a_friendly_note(chapter, capsys, monkeypatch):
     monkeypatch.delenv("LRLAB_CLAIMS", raising=False)
-    claim("1e-3 beats 1e-4", False, evidence="0.08 vs 0.06")
+    claim("ch-best", False, evidence="0.08 vs 0.06")
     out = capsys.readouterr().out
-    assert "Note: the text above says 1e-3 beats 1e-4; your numbers say otherwise (0.08 vs 0.06)" in out
+    assert "Note: the text says “1e-3 beats 1e-4”; your numbers say otherwise (0.08 vs 0.06)" in out
     assert "change the settings" in out
 
 
-def test_the_smoke_profile_never_enforces_a_claim(capsys, monkeypatch):
+def test_the_smoke_profile_never_enforces_a_claim(chapter, capsys, monkeypatch):
     monkeypatch.setenv("LRLAB_CLAIMS", "strict")
     monkeypatch.setenv("LRLAB_PROFILE", "smoke")
-    claim("something only the full runs show", False)
+    claim("ch-best", False)
     assert "Note:" in capsys.readouterr().out
+
+
+def test_sentences_are_printed_as_they_read_with_their_glued_numbers(chapter, capsys):
+    glue("ch_ratio", 2.83, "{:.1f}")
+    claim("ch-ratio", True)
+    assert "✓ its loss is 2.8 times lower, as \\eta grows: checked" in capsys.readouterr().out
+    assert readable("see {doc}`experiment`") == "see experiment"
+
+
+def test_marked_sentences_are_found_by_key_with_their_chapter(chapter):
+    found = marked_sentences((chapter,))
+    assert found["ch-best"] == ("toy_chapter", "1e-3 beats 1e-4") and set(found) == {"ch-best", "ch-ratio"}
 
 
 def test_glue_formats_and_falls_back_to_printing(capsys, monkeypatch):
@@ -40,17 +78,20 @@ def test_glue_formats_and_falls_back_to_printing(capsys, monkeypatch):
     assert "ratio = 2.8" in capsys.readouterr().out
 
 
-def test_a_claim_about_a_run_an_edited_sweep_lacks_is_a_note_not_a_crash(capsys, monkeypatch):
+def test_a_claim_about_a_run_an_edited_sweep_lacks_is_a_note_not_a_crash(chapter, capsys, monkeypatch):
     monkeypatch.delenv("LRLAB_CLAIMS", raising=False)
     runs = {1e-3: 0.02}
-    claim("1e-3 beats 1e-4", lambda: runs[1e-3] < runs[1e-4], evidence=lambda: f"{runs[1e-4]}")
+    claim("ch-best", lambda: runs[1e-3] < runs[1e-4], evidence=lambda: f"{runs[1e-4]}")
     assert "a run it is about is missing" in capsys.readouterr().out
     monkeypatch.setenv("LRLAB_CLAIMS", "strict")
     with pytest.raises(ClaimError, match="missing"):
-        claim("1e-3 beats 1e-4", lambda: runs[1e-3] < runs[1e-4])
+        claim("ch-best", lambda: runs[1e-3] < runs[1e-4])
 
 
-def test_glue_of_a_missing_run_says_so_instead_of_failing():
+def test_glue_of_a_missing_run_says_so_and_the_book_build_refuses_it(monkeypatch):
     runs = {1e-3: 0.02}
     assert glue("low_loss", lambda: runs[1e-4], "{:.4f}") == "(not in your runs)"
     assert glue("mid_loss", lambda: runs[1e-3], "{:.4f}") == "0.0200"
+    monkeypatch.setenv("LRLAB_CLAIMS", "strict")
+    with pytest.raises(ClaimError, match="glue 'low_loss'"):
+        glue("low_loss", lambda: runs[1e-4], "{:.4f}")

@@ -5,7 +5,7 @@ import pytest
 import torchvision
 
 from lrlab import data
-from lrlab.data import SHA256, DataError, fetch_mnist, load_mnist, missing_files, raw_dir
+from lrlab.data import SHA256, DataError, fetch_mnist, load_mnist, missing_files, raw_dir, set_aside_bad_files
 
 
 def test_real_files_pass_their_checksums_and_torchvision_reads_them(mnist):
@@ -38,7 +38,9 @@ def test_truncated_and_altered_files_are_detected_and_moved_aside(tmp_path):
     content = bytearray(altered.read_bytes())
     content[500] ^= 0xFF
     altered.write_bytes(bytes(content))
-    assert sorted(missing_files(tmp_path)) == ["t10k-labels-idx1-ubyte", "train-labels-idx1-ubyte"]
+    bad = ["t10k-labels-idx1-ubyte", "train-labels-idx1-ubyte"]
+    assert sorted(missing_files(tmp_path)) == bad and truncated.exists()  # checking changes nothing on disk
+    assert sorted(set_aside_bad_files(tmp_path)) == bad
     assert (folder / "train-labels-idx1-ubyte.corrupt").exists() and not truncated.exists()
 
 

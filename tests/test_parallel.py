@@ -82,9 +82,7 @@ def test_a_dask_cluster_gives_the_same_runs_and_survives_a_killed_worker():
     _assert_same(runs, _grid(cache=False, **longer).runs, rtol=1e-4)
 
 
-def test_a_killed_pool_worker_is_reported_and_the_finished_runs_stay_cached(monkeypatch):
-    from lrlab import sweeps
-
+def test_a_killed_pool_worker_is_reported_and_the_finished_runs_stay_cached(trained):
     settings = dict(lrs=[1e-4, 3e-4, 1e-3, 3e-3], train_size=3200, stack=1)
     with local_pool(1) as pool:
         with pytest.raises(SweepError) as error:
@@ -95,14 +93,11 @@ def test_a_killed_pool_worker_is_reported_and_the_finished_runs_stay_cached(monk
     assert "did not finish" in message and "run the same sweep again" in message
     finished = _whole_entries_only()
     assert 0 < finished < 8 and f"{finished} did, and are cached" in message
-    trained = []
-    real_fit = sweeps.fit
-    monkeypatch.setattr(sweeps, "fit", lambda configs, **kw: trained.extend(configs) or real_fit(configs, **kw))
     assert len(_grid(**settings).runs) == 8 and len(trained) == 8 - finished  # only the rest
 
 
 @pytest.mark.slow
-def test_ctrl_c_in_the_caller_keeps_whole_entries_and_a_rerun_trains_only_the_rest(tmp_path, monkeypatch):
+def test_ctrl_c_in_the_caller_keeps_whole_entries_and_a_rerun_trains_only_the_rest(trained):
     code = ("import lrlab; lrlab.sweep([1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3], epochs=2, train_size=6400, "
             "test_size=200, stack=1, progress=False)")
     caller = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "LRLAB_CACHE": str(cache_root())})
@@ -113,10 +108,6 @@ def test_ctrl_c_in_the_caller_keeps_whole_entries_and_a_rerun_trains_only_the_re
     assert caller.wait(60) != 0  # interrupted, not finished
     finished = _whole_entries_only()
     assert 0 < finished < 6
-    from lrlab import sweeps
-
-    trained, real_fit = [], sweeps.fit
-    monkeypatch.setattr(sweeps, "fit", lambda configs, **kw: trained.extend(configs) or real_fit(configs, **kw))
     lrlab.sweep([1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3], epochs=2, train_size=6400, test_size=200, stack=1,
                 progress=False)
     assert len(trained) == 6 - finished

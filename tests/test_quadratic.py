@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from lrlab.plot import momentum_explorer
 from lrlab.quadratic import (
     Bowl,
     best_momentum,
@@ -8,7 +9,6 @@ from lrlab.quadratic import (
     heavy_ball,
     measured_contraction,
     momentum_contraction,
-    momentum_explorer,
 )
 
 

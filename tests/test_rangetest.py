@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from lrlab.rangetest import RangeHistory, lr_range_test, plot_range_test
+from lrlab import plot
+from lrlab.rangetest import RangeHistory, lr_range_test, stop_reason
 
 
 def test_range_test_ramps_exponentially_and_suggests_a_decade_below_the_minimum():
@@ -13,7 +14,7 @@ def test_range_test_ramps_exponentially_and_suggests_a_decade_below_the_minimum(
     assert test.smoothed[test.lrs.index(test.min_loss_lr)] == min(test.smoothed)
     assert 1e-4 < test.min_loss_lr < 1  # the loss must have fallen somewhere in between, on real MNIST
     assert min(test.smoothed) < 0.9 * test.smoothed[0]
-    assert plot_range_test([test]).axes
+    assert plot.range_test([test]).axes
 
 
 def test_range_test_stops_once_the_loss_explodes():
@@ -24,7 +25,7 @@ def test_range_test_stops_once_the_loss_explodes():
 def test_range_test_figure_states_its_batch_size():
     test = lr_range_test(optimizer="adam", steps=30, batch_size=16, progress=False)
     assert test.batch_size == 16
-    assert any("batch 16" in t.get_text() for t in plot_range_test([test]).texts)
+    assert any("batch 16" in t.get_text() for t in plot.range_test([test]).texts)
 
 
 def _history(losses):
@@ -32,7 +33,7 @@ def _history(losses):
     reasons = []
     for i, loss in enumerate(losses):
         history.append(loss, 1e-3 * 1.1**i)
-        reasons.append(history.stop_reason())
+        reasons.append(stop_reason(history))
     return reasons
 
 
@@ -55,5 +56,5 @@ def test_stop_rules_1_and_2():
 def test_a_curve_that_never_turns_up_is_flagged():
     test = lr_range_test(optimizer="adam", start_lr=1e-7, end_lr=1e-5, steps=40, progress=False)
     assert not test.turned_up and "ran all 40 planned steps" in test.stop_reason
-    assert "never turned up" in plot_range_test([test]).axes[0].get_legend_handles_labels()[1][0]
+    assert "never turned up" in plot.range_test([test]).axes[0].get_legend_handles_labels()[1][0]
     assert test.lag_decades == pytest.approx(np.log10(100) / 40 * 50)

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -31,7 +32,7 @@ def test_lr_lists_are_parsed():
     ([1e-3, 1e-2, "1e-3"], r"#3 \('1e-3'\) repeats #1"),
 ])
 def test_bad_lr_lists_raise_a_clear_error_before_anything_runs(lrs, message, monkeypatch):
-    monkeypatch.setattr(sweeps, "fit", lambda *a, **k: pytest.fail("trained despite a bad list"))
+    monkeypatch.setattr(sweeps, "train_stack", lambda *a, **k: pytest.fail("trained despite a bad list"))
     with pytest.raises(ValueError, match=message):
         sweep(lrs)
 
@@ -63,21 +64,21 @@ def test_sweep_runs_every_lr_and_seed_and_goes_on_after_a_divergence():
 
 
 def test_an_interrupted_sweep_resumes_with_its_finished_runs(monkeypatch):
-    real_fit, calls = sweeps.fit, []
+    real_train, calls = sweeps.train_stack, []
 
-    def fit_then_interrupt(configs, **kwargs):
+    def train_then_interrupt(configs, **kwargs):
         calls.append([c.lr for c in configs])
         if len(calls) == 2:
             raise KeyboardInterrupt  # the student pressed stop during the second run
-        return real_fit(configs, **kwargs)
+        return real_train(configs, **kwargs)
 
-    monkeypatch.setattr(sweeps, "fit", fit_then_interrupt)
+    monkeypatch.setattr(sweeps, "train_stack", train_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         sweep([1e-3, 1e-2, 1e-1], stack=1, **SMALL)
     assert len(list(cache_root().glob("*.json"))) == 1 and not list(cache_root().glob("*.part"))
     calls.clear()
-    monkeypatch.setattr(sweeps, "fit", lambda configs, **kw: calls.append([c.lr for c in configs])
-                        or real_fit(configs, **kw))
+    monkeypatch.setattr(sweeps, "train_stack", lambda configs, **kw: calls.append([c.lr for c in configs])
+                        or real_train(configs, **kw))
     result = sweep([1e-3, 1e-2, 1e-1], stack=1, **SMALL)
     assert calls == [[1e-2], [1e-1]]  # the finished 1e-3 run came from the cache
     assert [r.lr for r in result.runs] == [1e-3, 1e-2, 1e-1]
@@ -96,16 +97,15 @@ def test_a_corrupt_or_altered_cache_entry_is_recomputed(monkeypatch):
     assert again.losses == first.losses and store.load(entry.stem) is not None
 
 
-def test_cache_is_keyed_by_config_and_can_be_turned_off(monkeypatch):
+def test_cache_is_keyed_by_config_and_can_be_turned_off(trained):
     sweep([1e-3], **SMALL)
     sweep([1e-3], seeds=(1,), **SMALL)
     assert len(list(cache_root().glob("*.json"))) == 2
-    real_fit, calls = sweeps.fit, []
-    monkeypatch.setattr(sweeps, "fit", lambda configs, **kw: calls.append(1) or real_fit(configs, **kw))
+    trained.clear()
     sweep([1e-3], **SMALL)
-    assert calls == []  # served from the cache
+    assert trained == []  # served from the cache
     sweep([1e-3], cache=False, **SMALL)
-    assert calls == [1]  # cache=False recomputes
+    assert len(trained) == 1  # cache=False recomputes
 
 
 def test_cache_key_changes_with_the_config_the_device_and_the_training_code(monkeypatch):
@@ -117,19 +117,80 @@ def test_cache_key_changes_with_the_config_the_device_and_the_training_code(monk
     assert store.run_key(config, "cpu") != key
 
 
-def test_a_config_asked_for_twice_is_trained_once(monkeypatch):
-    real_fit, trained = sweeps.fit, []
-    monkeypatch.setattr(sweeps, "fit", lambda configs, **kw: trained.extend(configs) or real_fit(configs, **kw))
+def _package_copy(folder, edit):
+    """lrlab's training modules copied to `folder`, with model.py passed through `edit`."""
+    folder.mkdir()
+    for name in store.TRAINING_CODE:
+        text = (store.PACKAGE_DIR / name).read_text()
+        (folder / name).write_text(edit(text) if name == "model.py" else text)
+    return folder
+
+
+def test_a_docstring_or_comment_edit_keeps_the_run_cache_warm_and_a_code_edit_does_not(tmp_path, monkeypatch,
+                                                                                       request, trained):
+    request.addfinalizer(store.code_fingerprint.cache_clear)  # after monkeypatch restored lrlab's own folder
+    sweep([1e-3], **SMALL)
+    trained.clear()
+
+    def reword(text):
+        text = text.replace('"""The seed\'s small CNN', '"""The small CNN of the seed (reworded)', 1)
+        return text.replace("# 28x28 -> 28x28", "# 28 x 28 stays 28 x 28, a comment edited", 1)
+
+    edited = _package_copy(tmp_path / "reworded", reword)
+    assert (edited / "model.py").read_text() != (store.PACKAGE_DIR / "model.py").read_text()
+    monkeypatch.setattr(store, "PACKAGE_DIR", edited)
+    store.code_fingerprint.cache_clear()
+    sweep([1e-3], **SMALL)
+    assert trained == []  # every key kept: served from the cache
+    changed = _package_copy(tmp_path / "changed", lambda text: text.replace("32 * 7 * 7, 128", "32 * 7 + 7, 128"))
+    monkeypatch.setattr(store, "PACKAGE_DIR", changed)
+    store.code_fingerprint.cache_clear()
+    assert store.run_key(TrainConfig(lr=1e-3, **{k: v for k, v in SMALL.items() if k != "progress"}), "cpu") \
+        not in {path.stem for path in cache_root().glob("*.json")}  # an operator changed: a new key
+
+
+def test_a_config_asked_for_twice_is_trained_once(trained):
     config = TrainConfig(lr=1e-3, epochs=1, train_size=320, test_size=100)
-    result = sweeps.run_configs([config, config], cache=False, progress=False)
+    result = sweeps.sweep_configs([config, config], cache=False, progress=False)
     assert len(trained) == 1 and len(result.runs) == 2 and result.runs[0].losses == result.runs[1].losses
 
 
-def test_run_finds_exactly_one_run_or_says_what_the_sweep_has():
+def test_at_finds_exactly_one_run_or_says_what_the_sweep_has():
     result = sweep([1e-3, 1e-2], seeds=(0, 1), **SMALL)
-    assert result.run("1e-3", seed=1).seed == 1 and result.run(1e-2, seed=0).lr == 1e-2
+    assert result.at("1e-3", seed=1).seed == 1 and result.at(1e-2, seed=0).lr == 1e-2
     with pytest.raises(LookupError, match="2 runs match lr=0.001"):
-        result.run(1e-3)
-    with pytest.raises(LookupError, match="0 runs match lr=0.1.*the sweep has lrs 0.001, 0.01"):
-        result.run(0.1, seed=0)
-    assert result.best_by("seed")[1].seed == 1
+        result.at(1e-3)
+    with pytest.raises(LookupError, match="0 runs match lr=0.1, seed=0; the sweep has lrs 0.001, 0.01"):
+        result.at(0.1, seed=0)
+    assert result.best_runs("seed")[1].seed == 1
+
+
+def _labelled(runs):
+    return sweeps.Sweep([replace(run, verdict=v) for run, v in zip(runs, verdicts(runs))])
+
+
+def _seeded(lr, final_loss, seed, accuracy=0.9, diverged=False, optimizer="adam"):
+    run = _run(lr, final_loss, diverged, optimizer)
+    return replace(run, config=replace(run.config, seed=seed), test_accuracy=[] if diverged else [accuracy])
+
+
+def test_the_questions_a_chapter_asks_of_a_sweep():
+    """where / best / best_lr / best_lrs / good_region / first_diverged / spread, against a sweep made by hand."""
+    result = _labelled([
+        _seeded(1e-4, 0.30, 0), _seeded(1e-4, 0.34, 1, accuracy=0.80),
+        _seeded(1e-3, 0.05, 0, accuracy=0.97), _seeded(1e-3, 0.07, 1, accuracy=0.99),
+        _seeded(1e-2, 0.07, 0, accuracy=0.98), _seeded(1e-2, 0.04, 1, accuracy=0.96),
+        _seeded(1e-1, 0, 0, diverged=True), _seeded(1e-1, 0.9, 1), _seeded(1.0, 0, 0, diverged=True),
+        _seeded(1.0, 0, 1, diverged=True), _seeded(0.1, 0.2, 0, optimizer="sgd"), _seeded(1.0, 0.1, 0, optimizer="sgd"),
+    ])
+    adam = result.where(optimizer="adam")
+    assert len(adam.runs) == 10 and result.where(lr="1e-3", seed=1).runs == [result.runs[3]]
+    assert adam.best().lr == 1e-2 and adam.best().seed == 1  # the lowest single final loss, 0.04
+    assert adam.best(by="final_accuracy").final_accuracy == 0.99
+    assert adam.best_lr() == 1e-2  # by the mean over its seeds: 0.055, against 0.06 at 1e-3
+    assert result.best_lrs("optimizer") == {"adam": adam.best_lr(), "sgd": 1.0}
+    assert adam.good_region() == (1e-3, 1e-2) and adam.in_good_region(3e-3) and not adam.in_good_region(1e-1)
+    assert adam.first_diverged() == 1.0 and adam.first_diverged(every=False) == 1e-1
+    assert adam.spread(1e-4) == pytest.approx(0.10)
+    with pytest.raises(LookupError):
+        adam.mean_final_loss(3e-3)

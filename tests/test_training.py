@@ -13,19 +13,19 @@ import lrlab
 from lrlab import engine
 from lrlab.config import TrainConfig
 from lrlab.data import pick_device
-from lrlab.engine import fit
-from lrlab.loop import train_config
+from lrlab.engine import train_stack
+from lrlab.loop import train_run
 from lrlab.runs import Run
 
 SMALL = dict(train_size=2048, test_size=1000)
 
 
 def reference(config):
-    return train_config(config, progress=False)
+    return train_run(config, progress=False)
 
 
 def stacked(config):
-    return fit([config], progress=False)[0]
+    return train_stack([config], progress=False)[0]
 
 
 LOOPS = pytest.mark.parametrize("loop", [reference, stacked], ids=["reference", "engine"])
@@ -91,7 +91,7 @@ def test_the_stacked_engine_equals_the_reference_loop_for_50_steps(case):
     case = dict(case)
     lrs = case.pop("lrs")
     configs = [TrainConfig(lr=lr, epochs=1, train_size=32 * 50, test_size=500, **case) for lr in lrs]
-    fast = fit(configs, progress=False)
+    fast = train_stack(configs, progress=False)
     for config, many in zip(configs, fast):
         one = reference(config)
         assert many.stack_size == 3 and one.stack_size == 1
@@ -105,7 +105,7 @@ def test_the_stacked_engine_equals_the_reference_loop_for_50_steps(case):
 
 def test_a_diverging_run_inside_a_stack_does_not_disturb_the_others():
     configs = [TrainConfig(lr=lr, epochs=1, train_size=32 * 50, test_size=500) for lr in (1e-3, 100.0, 1e-2)]
-    runs = fit(configs, progress=False)
+    runs = train_stack(configs, progress=False)
     assert runs[1].diverged and not runs[0].diverged and not runs[2].diverged
     for i in (0, 2):
         np.testing.assert_allclose(runs[i].losses, reference(configs[i]).losses, rtol=1e-4, atol=1e-6)
@@ -113,7 +113,7 @@ def test_a_diverging_run_inside_a_stack_does_not_disturb_the_others():
 
 def test_runs_of_a_stack_must_share_their_batches():
     with pytest.raises(ValueError, match="must share seed"):
-        fit([TrainConfig(seed=0), TrainConfig(seed=1)], progress=False)
+        train_stack([TrainConfig(seed=0), TrainConfig(seed=1)], progress=False)
 
 
 def test_train_is_the_reference_loop_with_the_seeds_defaults():
@@ -151,9 +151,9 @@ def test_smoke_profile_shrinks_the_run(monkeypatch):
 def test_reading_losses_once_per_epoch_as_on_a_gpu_gives_the_same_runs(monkeypatch):
     """On a GPU the host reads the losses once per epoch; force that schedule on CPU and compare."""
     configs = [TrainConfig(lr=lr, epochs=2, train_size=32 * 60, test_size=300) for lr in (1e-3, 100.0)]
-    often = fit(configs, progress=False)
+    often = train_stack(configs, progress=False)
     monkeypatch.setattr(engine, "CHECK_EVERY", 10**9)
-    once = fit(configs, progress=False)
+    once = train_stack(configs, progress=False)
     assert once[0].losses == often[0].losses and once[0].test_accuracy == often[0].test_accuracy
     assert once[1].diverged and once[1].stopped_at == often[1].stopped_at
     assert once[1].losses == often[1].losses
@@ -174,7 +174,7 @@ def test_test_every_chooses_which_epochs_are_evaluated_and_never_changes_the_tra
 def test_a_stack_evaluates_each_run_when_its_own_config_asks():
     configs = [TrainConfig(lr=lr, epochs=2, train_size=32 * 20, test_size=300, test_every=every)
                for lr, every in ((1e-3, 0), (3e-3, 1))]
-    runs = fit(configs, progress=False)
+    runs = train_stack(configs, progress=False)
     assert [len(run.test_accuracy) for run in runs] == [1, 2]
     np.testing.assert_allclose(runs[0].test_accuracy, reference(configs[0]).test_accuracy, atol=2e-3)
 

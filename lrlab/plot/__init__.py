@@ -1,0 +1,34 @@
+"""Every figure of the book, called one way: `lrlab.plot.<figure>(...)`, returning a matplotlib Figure (or, for an
+explorer, an interactive Vega figure) with its provenance written under it.
+
+    style     the book's width, text size and colour language; subplots, the provenance line, one bottom legend
+    training  loss_curves, lr_and_loss, sharpness_curves, range_test
+    versus    metric_vs_lr, final_loss_vs_lr, accuracy_vs_lr, good_regions, batch_scaling
+    bowls     steps_1d, paths_2d, contraction, momentum (gradient descent on quadratics)
+    explorers momentum_explorer (Vega sliders that work in the static HTML)
+
+matplotlib.pyplot is imported when the first figure is drawn, not before.
+"""
+
+from lrlab.plot.bowls import contraction, momentum, paths_2d, steps_1d
+from lrlab.plot.explorers import Explorer, momentum_explorer
+from lrlab.plot.style import (
+    OPTIMIZER_COLORS,
+    SCHEDULE_COLORS,
+    WIDTH,
+    annotate,
+    bottom_legend,
+    lr_color,
+    provenance,
+    smooth,
+    subplots,
+)
+from lrlab.plot.training import loss_curves, lr_and_loss, range_test, sharpness_curves
+from lrlab.plot.versus import accuracy_vs_lr, batch_scaling, final_loss_vs_lr, good_regions, metric_vs_lr
+
+__all__ = [
+    "Explorer", "OPTIMIZER_COLORS", "SCHEDULE_COLORS", "WIDTH", "accuracy_vs_lr", "annotate", "batch_scaling",
+    "bottom_legend", "contraction", "final_loss_vs_lr", "good_regions", "loss_curves", "lr_and_loss", "lr_color",
+    "metric_vs_lr", "momentum", "momentum_explorer", "paths_2d", "provenance", "range_test", "sharpness_curves",
+    "smooth", "steps_1d", "subplots",
+]

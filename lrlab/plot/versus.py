@@ -1,0 +1,136 @@
+"""Figures of results against a setting: loss or accuracy against the learning rate, good regions per optimizer,
+final loss against the batch size."""
+
+import math
+
+import matplotlib.ticker
+import numpy as np
+
+from lrlab.plot.style import (
+    DIVERGED_STYLE,
+    NEUTRAL,
+    OPTIMIZER_COLORS,
+    WIDTH,
+    annotate_runs,
+    bottom_legend,
+    lr_color,
+    runs_of,
+    subplots,
+)
+from lrlab.sweeps import Sweep
+
+
+def _by_lr(runs, metric):
+    """Per LR: mean, min and max of metric(run) over its non-diverged runs, and the LRs where any run diverged."""
+    table = {}
+    for run in runs:
+        table.setdefault(run.lr, []).append(run)
+    lrs = sorted(table)
+    stats, diverged = [], []
+    for lr in lrs:
+        values = [metric(run) for run in table[lr] if not run.diverged and math.isfinite(metric(run))]
+        stats.append((np.mean(values), np.min(values), np.max(values)) if values else (np.nan,) * 3)
+        if any(run.diverged for run in table[lr]):
+            diverged.append(lr)
+    return np.array(lrs), np.array(stats).reshape(-1, 3), diverged
+
+
+def _mark_diverged(ax, runs, lrs_with_divergence):
+    """A hatched band across the whole height at each LR where a run diverged (it has no value to plot), with a
+    count of how many runs there diverged; one legend entry explains it."""
+    for lr in lrs_with_divergence:
+        at_lr = [run for run in runs if run.lr == lr]
+        ax.axvspan(lr / 10 ** 0.1, lr * 10 ** 0.1, **DIVERGED_STYLE)
+        ax.annotate(f"{sum(r.diverged for r in at_lr)}/{len(at_lr)} diverged", (lr, 0.5), rotation=90,
+                    xycoords=("data", "axes fraction"), ha="center", va="center", color="crimson", fontsize=9,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    if lrs_with_divergence:
+        ax.fill_between([], [], [], label="run(s) diverged: no value", **DIVERGED_STYLE)
+
+
+def metric_vs_lr(runs, metric, ylabel: str, *, by: str | None = None, ax=None, log_y=False, title=None):
+    """metric(run) against the learning rate (log axis): mean over seeds with a min-max band. LRs where a run
+    diverged are hatched (such a run has no value; the mean is over the others). by="optimizer" draws one curve
+    per optimizer, in its fixed colour."""
+    runs = runs_of(runs)
+    owns_figure = ax is None
+    fig, ax = subplots(figsize=(WIDTH, 4.2)) if owns_figure else (ax.figure, ax)
+    groups = {}
+    for run in runs:
+        groups.setdefault(getattr(run.config, by) if by else None, []).append(run)
+    diverged_lrs = set()
+    for name, members in groups.items():
+        color = OPTIMIZER_COLORS.get(name, NEUTRAL) if by == "optimizer" else NEUTRAL
+        lrs, stats, diverged = _by_lr(members, metric)
+        diverged_lrs.update(diverged)
+        ax.fill_between(lrs, stats[:, 1], stats[:, 2], color=color, alpha=0.2, lw=0)
+        ax.plot(lrs, stats[:, 0], "-", color=color, lw=1.5, label=name)
+        dots = [lr_color(lr) for lr in lrs] if name is None else color
+        ax.scatter(lrs, stats[:, 0], c=dots, s=45, zorder=3, edgecolors="k", linewidths=0.5)
+    _mark_diverged(ax, runs, sorted(diverged_lrs))
+    ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set(xlabel="learning rate η", ylabel=ylabel, title=title or f"{ylabel} against the learning rate")
+    ax.grid(alpha=0.3, which="both")
+    if by or diverged_lrs:
+        ax.legend(loc="best")
+    return annotate_runs(fig, runs) if owns_figure else fig
+
+
+def accuracy_vs_lr(runs, **kwargs):
+    """Final test accuracy (%) against the learning rate. The axis is zoomed to the data; the label says so."""
+    fig = metric_vs_lr(runs, lambda run: 100 * run.final_accuracy, "test accuracy (%)", **kwargs)
+    ax = kwargs.get("ax") or fig.axes[0]
+    if ax.get_ylim()[0] > 0:
+        ax.set_ylabel(f"test accuracy (%)\n(zoomed: axis starts at {ax.get_ylim()[0]:.3g} %)")
+    return fig
+
+
+def final_loss_vs_lr(runs, **kwargs):
+    """Final training loss (mean over the last epoch) against the learning rate."""
+    return metric_vs_lr(runs, lambda run: run.final_loss, "final training loss", log_y=True, **kwargs)
+
+
+def good_regions(runs, *, key: str = "optimizer"):
+    """A cheat sheet: for each optimizer (or other config field), its good region as a bar on the LR axis and its
+    best LR as a dot, in the optimizer's colour."""
+    sweep = Sweep(runs_of(runs))
+    names = list(sweep.best_runs(key))
+    fig, ax = subplots(figsize=(WIDTH, 0.6 * len(names) + 1.8))
+    for row, name in enumerate(names):
+        members = sweep.where(**{key: name})
+        color = OPTIMIZER_COLORS.get(name, NEUTRAL) if key == "optimizer" else NEUTRAL
+        good = members.good_region()
+        if good:
+            ax.plot(good, [row, row], color=color, lw=9, alpha=0.35, solid_capstyle="butt")
+        best = members.best().lr
+        ax.plot(best, row, "o", color=color, ms=10, mec="k", mew=0.6)
+        ax.annotate(f"best {best:.1e}", (best, row), xytext=(0, 11), textcoords="offset points", ha="center",
+                    fontsize=9)
+    ax.set(xscale="log", yticks=range(len(names)), yticklabels=names, ylim=(-0.7, len(names) - 0.3),
+           xlabel="learning rate η", title=f"Where to start: the good region (bar) and best rate (dot) of each {key}")
+    ax.grid(alpha=0.3, axis="x", which="both")
+    return annotate_runs(fig, sweep.runs)
+
+
+def batch_scaling(runs, base_lrs: dict[str, float], batch_sizes):
+    """Final training loss against the batch size, one panel per optimizer, one line per scaling rule of the rate."""
+    from lrlab.noise import RULES, final_loss_by_rule
+
+    runs = runs_of(runs)
+    losses = final_loss_by_rule(runs, base_lrs, batch_sizes)
+    fig, axes = subplots(1, len(base_lrs), figsize=(WIDTH, 3.8), sharey=True, squeeze=False)
+    for ax, (optimizer, base) in zip(axes[0], base_lrs.items()):
+        for (rule, style), marker in zip(zip(RULES, ["-", "--", ":"]), "os^"):
+            ax.plot(batch_sizes, losses[(optimizer, rule)], ls=style, marker=marker, lw=1.6, ms=6,
+                    color=OPTIMIZER_COLORS.get(optimizer, NEUTRAL), mec="k", mew=0.5, label=f"η {rule}")
+        ax.set(yscale="log", xlabel="batch size", title=f"{optimizer}, η = {base:g} at batch 32")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(batch_sizes, [str(size) for size in batch_sizes])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        ax.grid(alpha=0.3, which="both")
+    axes[0][0].set_ylabel("final training loss")
+    fig.subplots_adjust(wspace=0.12)
+    bottom_legend(fig, *axes[0][0].get_legend_handles_labels(), ncol=3)
+    return annotate_runs(fig, runs)

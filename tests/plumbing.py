@@ -1,0 +1,69 @@
+"""How much of a chapter's code is claim plumbing: statements that are `glue`/`claim` calls, or that exist only to
+feed them (every name they bind is read by plumbing alone). Counted in code lines outside the set-up cell.
+
+    python tests/plumbing.py book/*.ipynb      (tests/test_book.py holds the book to PLUMBING_LIMIT)
+"""
+
+import ast
+import json
+import sys
+from pathlib import Path
+
+PLUMBING_LIMIT = 0.35  # at most this share of a chapter's code lines (issue 15)
+CALLS = {"glue", "claim"}
+
+
+def code_cells(path: Path) -> list[str]:
+    """The chapter's code cells after its set-up cell, with IPython magics (%pip ...) blanked."""
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"][1:]
+    return ["\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                      for line in "".join(c["source"]).splitlines()) for c in cells]
+
+
+def _is_call(statement: ast.stmt) -> bool:
+    """A glue/claim call, or a loop, branch or with-block made of nothing else."""
+    if isinstance(statement, (ast.For, ast.If, ast.With)):
+        return all(_is_call(s) for s in statement.body + getattr(statement, "orelse", []))
+    value = statement.value if isinstance(statement, ast.Expr) else None
+    func = value.func if isinstance(value, ast.Call) else None
+    return isinstance(func, (ast.Attribute, ast.Name)) and getattr(func, "attr", getattr(func, "id", "")) in CALLS
+
+
+def _bound(statement: ast.stmt) -> set[str]:
+    return {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _read(statement: ast.stmt) -> set[str]:
+    return {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def count(path: Path) -> tuple[int, int]:
+    """(plumbing lines, code lines) of one notebook."""
+    statements = [s for source in code_cells(path) for s in ast.parse(source).body]
+    lines = {id(s): s.end_lineno - s.lineno + 1 for s in statements}
+    plumbing = {id(s) for s in statements if _is_call(s)}
+    changed = True
+    while changed:  # a statement whose bound names are read only by plumbing is plumbing too
+        changed = False
+        for s in statements:
+            bound = _bound(s)
+            if id(s) in plumbing or not bound or _is_call(s):
+                continue
+            readers = [r for r in statements if r is not s and bound & _read(r)]
+            if readers and all(id(r) in plumbing for r in readers):
+                plumbing.add(id(s))
+                changed = True
+    return sum(lines[i] for i in plumbing), sum(lines.values())
+
+
+def main(paths) -> None:
+    total = [0, 0]
+    for path in map(Path, paths):
+        part, whole = count(path)
+        total[0], total[1] = total[0] + part, total[1] + whole
+        print(f"{path.stem:>18}: {part:3d} of {whole:3d} code lines are claim plumbing ({part / max(whole, 1):.0%})")
+    print(f"{'all chapters':>18}: {total[0]:3d} of {total[1]:3d} ({total[0] / max(total[1], 1):.0%})")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
