@@ -5,8 +5,8 @@ import numbers
 import os
 from dataclasses import dataclass, replace
 
-OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
-SCHEDULES = ("constant", "step", "cosine", "onecycle")
+OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "schedule-free", "prodigy")
+SCHEDULES = ("constant", "step", "cosine", "onecycle", "wsd", "wsd-sqrt")
 
 # LRLAB_PROFILE=smoke shrinks every run to a quick check of the mechanics (used by `make test`), never the real book:
 # each setting of this name is capped at this value (the one smoke rule, `smoke_caps`, used by every kind of run).
@@ -20,7 +20,7 @@ class TrainConfig:
     """What one training run depends on; two runs with equal configs on one device give identical losses on CPU."""
 
     lr: float = 1e-3  # learning rate eta: the step size of every update
-    optimizer: str = "adam"  # one of OPTIMIZERS; "momentum" is SGD with momentum 0.9
+    optimizer: str = "adam"  # one of OPTIMIZERS; "momentum" is SGD with momentum 0.9 (lrlab.optim says the rest)
     epochs: int = 5  # full passes over the training images
     batch_size: int = 32  # images per update step
     train_size: int | None = None  # a fixed subset of the 60,000 training images (None: all)
@@ -28,6 +28,7 @@ class TrainConfig:
     seed: int = 0  # initial weights and batch order
     schedule: str = "constant"  # one of SCHEDULES, stepped once per update through torch.optim.lr_scheduler
     warmup_steps: int = 0  # linear warm-up from lr/100 over this many steps (0: none)
+    decay_fraction: float = 0.2  # share of all steps (0..1] that the wsd schedules spend decaying to 0 at the end
     test_every: int = 0  # epochs between evaluations on the test images (0: only after the last, which is always)
     profile: str = "full"  # "full", or "smoke" when LRLAB_PROFILE=smoke shrank this config
 
@@ -51,6 +52,8 @@ class TrainConfig:
         for name in ("warmup_steps", "test_every"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 problems.append(f"{name}={getattr(self, name)!r} must be a whole number >= 0")
+        if not isinstance(self.decay_fraction, float) or not 0 < self.decay_fraction <= 1:
+            problems.append(f"decay_fraction={self.decay_fraction!r} must be a float in (0, 1], e.g. 0.2")
         if problems:
             raise ValueError("Invalid training config: " + "; ".join(problems))
 

@@ -12,7 +12,8 @@ tests/test_training.py checks both give the same losses, for every optimizer and
    a run found diverged is cut at the step where the rule fired, exactly as if it had been checked every step,
    and dropped from the stack while the others go on.
 5. ReLU after max-pooling (the same values and gradients, on a 4x smaller tensor); linear layers as W @ xᵀ.
-6. Evaluation in passes of EVAL_SAMPLES images x models (bounded memory, whatever the stack width).
+6. Evaluation in passes of EVAL_SAMPLES images x models (bounded memory, whatever the stack width); every run of the
+   stack is switched to its evaluation weights for it (schedule-free), also those not due a test.
 """
 
 import math
@@ -26,7 +27,7 @@ from lrlab.allocator import keep_freed_memory
 from lrlab.config import TrainConfig
 from lrlab.data import Tensors, prepare
 from lrlab.model import StackedCNN, seeded_cnn
-from lrlab.optim import make_optimizer, make_scheduler
+from lrlab.optim import current_lr, evaluation_mode, make_optimizer, make_scheduler, training_mode
 from lrlab.runs import DIVERGE_WINDOW, Run, diverged_at
 
 CHECK_EVERY = 100  # on CPU, steps between looks for divergence; on a GPU the host looks once per epoch (one sync)
@@ -79,6 +80,8 @@ class Stack:
         self.models = [seeded_cnn(first.seed).to(device) for _ in configs]  # same seed: identical initial weights
         self.optimizers = [make_optimizer(m.parameters(), c.optimizer, c.lr) for m, c in zip(self.models, configs)]
         self.schedulers = [make_scheduler(o, c, total_steps) for o, c in zip(self.optimizers, configs)]
+        for optimizer in self.optimizers:
+            training_mode(optimizer)  # schedule-free trains at one point and is evaluated at another
         self.loss_log = torch.full((k, total_steps), math.nan, device=device)
         self.lr_log = [[] for _ in range(k)]  # the LR each run used at each step
         self.train_loss = [[] for _ in range(k)]  # mean training loss of each finished epoch
@@ -100,7 +103,7 @@ class Stack:
         losses.sum().backward()  # backward: runs are independent, so the sum's gradient is each run's own
         for i in self.active:
             self.optimizers[i].step()  # step: each run with its own optimizer and η
-            self.lr_log[i].append(self.optimizers[i].param_groups[0]["lr"])  # bookkeeping
+            self.lr_log[i].append(current_lr(self.optimizers[i]))  # bookkeeping
             self.schedulers[i].step()
         self.loss_log[self.rows, self.step] = losses.detach()
         self.step += 1
@@ -131,8 +134,11 @@ class Stack:
         for i in self.active:
             self.train_loss[i].append(epoch_losses[i])
         if any(self.configs[i].tests_after(epoch) for i in self.active):
+            for i in self.active:
+                evaluation_mode(self.optimizers[i])
             test_loss, test_acc = evaluate_stack(self.net, test_images, test_labels)
             for j, i in enumerate(self.active):
+                training_mode(self.optimizers[i])
                 if self.configs[i].tests_after(epoch):
                     self.tests[i].append((test_loss[j], test_acc[j]))
 

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
 from lrlab.data import prepare
 from lrlab.model import seeded_cnn
-from lrlab.optim import make_optimizer, make_scheduler
+from lrlab.optim import current_lr, evaluation_mode, make_optimizer, make_scheduler, training_mode
 from lrlab.runs import History, Run, has_diverged
 
 
@@ -28,7 +28,7 @@ def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, 
         optimizer.zero_grad()
         loss.backward()  # backward: ∇J(θ), for every weight
         optimizer.step()  # step: θ ← θ − η · (the optimizer's direction)
-        history.append(loss.item(), optimizer.param_groups[0]["lr"])  # bookkeeping
+        history.append(loss.item(), current_lr(optimizer))  # bookkeeping
         scheduler.step()  # the schedule sets η for the next step
         if should_stop(history):  # by default: the loss is non-finite, or 10x its first value
             return
@@ -59,11 +59,13 @@ def train_run(config: TrainConfig, *, device=None, progress: bool = True, data=N
     for epoch in tqdm(range(1, config.epochs + 1), disable=not progress, leave=False,
                       desc=f"{config.optimizer} lr={config.lr:g}"):
         order = torch.randperm(len(given.labels), generator=shuffle).to(given.device)
+        training_mode(optimizer)  # schedule-free trains at one point and is evaluated at another
         train_epoch(model, optimizer, scheduler, given.images, given.labels, order, config.batch_size, history)
         if has_diverged(history):
             break
         train_loss.append(sum(history.losses[-steps_per_epoch:]) / steps_per_epoch)
         if config.tests_after(epoch):
+            evaluation_mode(optimizer)
             tests.append(evaluate(model, given.test_images, given.test_labels))
     diverged = has_diverged(history)
     return Run.record(config, history.losses, history.step_lrs, train_loss, tests,

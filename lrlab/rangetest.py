@@ -22,7 +22,7 @@ from lrlab.data import SUBSET_SEED
 from lrlab.engine import fast_prepare
 from lrlab.loop import train_epoch
 from lrlab.model import seeded_cnn
-from lrlab.optim import make_optimizer
+from lrlab.optim import make_optimizer, training_mode
 from lrlab.runs import History
 from lrlab.sweeps import Table, format_lr
 
@@ -126,6 +126,7 @@ def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: fl
     device, images, labels = given.device, given.images, given.labels
     model = seeded_cnn(seed).to(device, memory_format=torch.channels_last)  # the engine's faster layout
     opt = make_optimizer(model.parameters(), optimizer, start_lr)
+    training_mode(opt)
     ramp = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=(end_lr / start_lr) ** (1 / steps))
     shuffle = torch.Generator().manual_seed(seed + SUBSET_SEED)
     order = torch.cat([torch.randperm(len(labels), generator=shuffle)] * math.ceil(steps * batch_size / len(labels)))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from lrlab._version import __version__
 from lrlab.config import TrainConfig
+from lrlab.optim import PACKAGES as OPTIMIZER_PACKAGES
 from lrlab.paths import cache_root
 from lrlab.runs import Run
 
@@ -65,16 +66,19 @@ def _canonical(data) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=True)
 
 
-def key_for(identity: dict, files: tuple[str, ...] = TRAINING_CODE) -> str:
-    """Name of the cache entry for a result identified by `identity` (a JSON-able dict) and computed by `files`:
-    the one recipe every cached result uses (runs, full-batch descents)."""
-    identity = {"lrlab": __version__, "code": code_fingerprint(files), "packages": package_versions(), **identity}
+def key_for(identity: dict, files: tuple[str, ...] = TRAINING_CODE, packages: tuple[str, ...] = PACKAGES) -> str:
+    """Name of the cache entry for a result identified by `identity` (a JSON-able dict), computed by `files` with
+    `packages`: the one recipe every cached result uses (runs, full-batch descents)."""
+    identity = {"lrlab": __version__, "code": code_fingerprint(files), "packages": package_versions(packages),
+                **identity}
     return hashlib.sha256(_canonical(identity).encode()).hexdigest()[:32]
 
 
 def run_key(config: TrainConfig, device_type: str) -> str:
-    """Name of the cache entry for a config trained on a kind of device ('cpu', 'cuda', 'mps')."""
-    return key_for({"config": asdict(config), "device": device_type})
+    """Name of the cache entry for a config trained on a kind of device ('cpu', 'cuda', 'mps'); an optimizer that
+    comes from a package of its own (lrlab.optim.PACKAGES) adds that package's version."""
+    own = OPTIMIZER_PACKAGES.get(config.optimizer)
+    return key_for({"config": asdict(config), "device": device_type}, packages=PACKAGES + ((own,) if own else ()))
 
 
 def load_payload(key: str, folder: Path | None = None) -> dict | None:

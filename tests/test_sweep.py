@@ -194,3 +194,12 @@ def test_the_questions_a_chapter_asks_of_a_sweep():
     assert adam.spread(1e-4) == pytest.approx(0.10)
     with pytest.raises(LookupError):
         adam.mean_final_loss(3e-3)
+
+
+def test_an_optimizer_from_a_package_keys_its_runs_by_that_packages_version_too(monkeypatch):
+    keys = {name: store.run_key(TrainConfig(optimizer=name), "cpu") for name in ("adam", "prodigy")}
+    real = store.package_versions
+    monkeypatch.setattr(store, "package_versions", lambda names: {**real(names), **(
+        {"prodigyopt": "9.9"} if "prodigyopt" in names else {})})
+    assert store.run_key(TrainConfig(optimizer="adam"), "cpu") == keys["adam"]  # Adam does not depend on it
+    assert store.run_key(TrainConfig(optimizer="prodigy"), "cpu") != keys["prodigy"]
