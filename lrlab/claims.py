@@ -67,8 +67,9 @@ def claim(key: str, holds, *, evidence="") -> None:
     """Check the sentence marked `key` in the chapter's text against the numbers: print it with a check mark when it
     holds; when it does not, raise ClaimError in the book build, print a friendly note elsewhere.
 
-    holds and evidence may be values or functions without arguments (lambdas), called here: a LookupError or
-    TypeError they raise (a run the sentence is about is missing from an edited sweep) counts as "does not hold"."""
+    holds and evidence may be values or functions without arguments (lambdas), called here: a LookupError,
+    TypeError or ValueError they raise (a run the sentence is about is missing from an edited sweep: no such key,
+    None where a number was, max() of nothing) counts as "does not hold"."""
     if not isinstance(key, str) or not KEY.fullmatch(key):
         raise ValueError(f"claim({key!r}, ...): the first argument is the key of a sentence marked "
                          "[the sentence]{.claim #key} in the chapter's Markdown, such as 'exp-best'")
@@ -76,7 +77,7 @@ def claim(key: str, holds, *, evidence="") -> None:
     try:
         holds = holds() if callable(holds) else holds
         evidence = evidence() if callable(evidence) else evidence
-    except (LookupError, TypeError) as missing:
+    except (LookupError, TypeError, ValueError) as missing:
         holds, evidence = False, f"a run it is about is missing: {missing}"
     if sentence is None and strict():
         raise ClaimError(f"claim {key!r} marks no sentence in the book's chapters: write the sentence in the "
@@ -107,13 +108,20 @@ def glue(name: str, value, form: str = "{}") -> str:
     """Make `value`, formatted with `form`, available to the prose as {glue:text}`name` (myst-nb's glue); returns
     the text. Where myst-nb is missing (Colab), the text is printed instead, so a student still sees it.
 
-    value may be a function without arguments (a lambda): when it raises LookupError or TypeError, or the value is
+    A dict glues each of its entries under name_KEY (a float key written with :g): glue("drop", {0.01: 2.5})
+    makes {glue:text}`drop_0.01`; it returns the texts joined by ", ".
+
+    value may be a function without arguments (a lambda): when it raises LookupError, TypeError or ValueError
+    (formatting None included), or the value is
     None (a run the sentence quotes is missing from an edited sweep), the text is "(not in your runs)", and in the
     book build that is a ClaimError: the book never publishes a number it does not have."""
+    if isinstance(value, dict):
+        return ", ".join(glue(f"{name}_{key:g}" if isinstance(key, float) else f"{name}_{key}", item, form)
+                         for key, item in value.items())
     try:
         value = value() if callable(value) else value
         text = MISSING if value is None else form.format(value)
-    except (LookupError, TypeError):
+    except (LookupError, TypeError, ValueError):
         text = MISSING
     if text == MISSING and strict():
         raise ClaimError(f"glue {name!r}: the number the text quotes is missing from this build's runs")

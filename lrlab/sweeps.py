@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lrlab import parallel, store
+from lrlab.claims import glue
 from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
 from lrlab.data import pick_device
 from lrlab.engine import train_stack
@@ -198,6 +199,27 @@ class Sweep:
         """The smallest LR where every run (every=False: any run) diverged, or None."""
         test = all if every else any
         return min((lr for lr in self.lrs if test(run.diverged for run in self.by_lr(lr))), default=None)
+
+    def glue(self, prefix: str) -> list[str]:
+        """Give the prose the numbers of a sweep of one optimizer and schedule, as {glue:text}`NAME`:
+        PREFIX_best_lr (best_lr), PREFIX_good (the good region, "1.0e-03 to 1.0e-02"), PREFIX_first_diverged
+        (where one is), and every LR's PREFIX_0.001_loss (mean final training loss over its runs) and
+        PREFIX_0.001_acc (mean final test accuracy of those that did not diverge, in %), the LR written with :g.
+        Returns the names."""
+        names = [f"{prefix}_best_lr", f"{prefix}_good"]
+        glue(names[0], self.best_lr(), "{:.1e}")
+        glue(names[1], self.good_region(), "{0[0]:.1e} to {0[1]:.1e}")
+        if self.first_diverged() is not None:
+            names.append(f"{prefix}_first_diverged")
+            glue(names[-1], self.first_diverged(), "{:.1e}")
+        for lr in self.lrs:
+            names.append(f"{prefix}_{lr:g}_loss")
+            glue(names[-1], self.mean_final_loss(lr), "{:.4f}")
+            finished = [run.final_accuracy for run in self.by_lr(lr) if not run.diverged]
+            if finished:
+                names.append(f"{prefix}_{lr:g}_acc")
+                glue(names[-1], 100 * sum(finished) / len(finished), "{:.2f} %")
+        return names
 
     def lr_table(self) -> Table:
         """One row per LR: mean final loss and test accuracy over its runs (with their range), and the verdicts."""

@@ -95,3 +95,11 @@ def test_glue_of_a_missing_run_says_so_and_the_book_build_refuses_it(monkeypatch
     monkeypatch.setenv("LRLAB_CLAIMS", "strict")
     with pytest.raises(ClaimError, match="glue 'low_loss'"):
         glue("low_loss", lambda: runs[1e-4], "{:.4f}")
+
+
+def test_glue_of_a_dict_glues_each_entry_under_its_own_name(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "myst_nb", None)
+    assert glue("drop", {0.01: 2.54, 0.001: 7.0, "full": 1}, "{:.1f}") == "2.5, 7.0, 1.0"
+    from lrlab.claims import _GLUED
+
+    assert _GLUED["drop_0.01"] == "2.5" and _GLUED["drop_0.001"] == "7.0" and _GLUED["drop_full"] == "1.0"

@@ -2,7 +2,7 @@
 explorer, an interactive Vega figure) with its provenance written under it.
 
     style     the book's width, text size and colour language; subplots, the provenance line, one bottom legend
-    training  loss_curves, lr_and_loss, sharpness_curves, range_test
+    training  loss_curves, lr_and_loss, sharpness_curves, adam_sharpness, range_test
     versus    metric_vs_lr, final_loss_vs_lr, accuracy_vs_lr, good_regions, batch_scaling
     bowls     steps_1d, paths_2d, contraction, momentum (gradient descent on quadratics)
     explorers momentum_explorer (Vega sliders that work in the static HTML)
@@ -23,12 +23,12 @@ from lrlab.plot.style import (
     smooth,
     subplots,
 )
-from lrlab.plot.training import loss_curves, lr_and_loss, range_test, sharpness_curves
+from lrlab.plot.training import adam_sharpness, loss_curves, lr_and_loss, range_test, sharpness_curves
 from lrlab.plot.versus import accuracy_vs_lr, batch_scaling, final_loss_vs_lr, good_regions, metric_vs_lr
 
 __all__ = [
-    "Explorer", "OPTIMIZER_COLORS", "SCHEDULE_COLORS", "WIDTH", "accuracy_vs_lr", "annotate", "batch_scaling",
-    "bottom_legend", "contraction", "final_loss_vs_lr", "good_regions", "loss_curves", "lr_and_loss", "lr_color",
-    "metric_vs_lr", "momentum", "momentum_explorer", "paths_2d", "provenance", "range_test", "sharpness_curves",
-    "smooth", "steps_1d", "subplots",
+    "Explorer", "OPTIMIZER_COLORS", "SCHEDULE_COLORS", "WIDTH", "accuracy_vs_lr", "adam_sharpness", "annotate",
+    "batch_scaling", "bottom_legend", "contraction", "final_loss_vs_lr", "good_regions", "loss_curves", "lr_and_loss",
+    "lr_color", "metric_vs_lr", "momentum", "momentum_explorer", "paths_2d", "provenance", "range_test",
+    "sharpness_curves", "smooth", "steps_1d", "subplots",
 ]

@@ -112,15 +112,46 @@ def sharpness_curves(runs):
     bottom_legend(fig, *top.get_legend_handles_labels(), ncol=min(3, len(runs)))
     bottom.set(xlabel="step of full-batch gradient descent", ylabel="training loss", yscale="log")
     bottom.grid(alpha=0.3, which="both")
-    first = runs[0]
-    return annotate(fig, f"{len(runs)} runs · full-batch gradient descent · lr {', '.join(f'{r.lr:g}' for r in runs)}"
-                         f" · square loss · {first.train_size:,} fixed train images · seed {first.seed} · sharpness "
-                         f"by Lanczos every {_spacing(first.measured_at)} steps · "
-                         f"profile {first.profile}", smoke=first.profile == "smoke")
+    return _annotate_sharpness(fig, runs)
 
 
-def _spacing(steps: list[int]) -> int:
-    return steps[1] - steps[0] if len(steps) > 1 else 0
+def _kind(run) -> str:
+    """How a sharpness run trained, in a few words: "full-batch GD, square loss", "Adam, batch 32, cross-entropy"."""
+    how = "GD" if run.optimizer == "gd" else "Adam"
+    batches = "full-batch " + how if run.batch_size is None else f"{how}, batch {run.batch_size}"
+    return f"{batches}, {run.loss} loss"
+
+
+def _annotate_sharpness(fig, runs):
+    """The provenance line of a figure of lrlab.hessian.SharpnessRun's."""
+    kinds = "; ".join(dict.fromkeys(f"{_kind(r)} on {r.train_size:,} images, sharpness every "
+                                    f"{r.measured_at[1] - r.measured_at[0] if len(r.measured_at) > 1 else 0} steps"
+                                    for r in runs))
+    return annotate(fig, f"{len(runs)} runs · {kinds} · lr {', '.join(f'{r.lr:g}' for r in runs)} · seed "
+                         f"{', '.join(sorted({str(r.seed) for r in runs}))} · Lanczos, 1 % tolerance · profile "
+                         f"{runs[0].profile}", smoke=any(r.profile == "smoke" for r in runs))
+
+
+def adam_sharpness(runs):
+    """Top: the preconditioned sharpness of each Adam run (log scale) with its threshold 38/eta dashed in the same
+    colour. Bottom: its plain sharpness. Line style and marker tell full-batch from minibatch runs of one rate."""
+    fig, (top, bottom) = subplots(2, 1, figsize=(WIDTH, 7.0), sharex=True, height_ratios=(3, 2))
+    for run, marker, style in zip(runs, "os^Dv" * len(runs), ["-", "--", ":", "-."] * len(runs)):
+        color, label = lr_color(run.lr), f"η = {run.lr:g}, {_kind(run).replace(', square loss', '')}"
+        top.plot(run.measured_at, run.preconditioned, marker=marker, ls=style, color=color, ms=6, lw=1.6, mec="k",
+                 mew=0.5, label=label)
+        top.axhline(run.threshold, color=color, ls="--", lw=0.9, alpha=0.8)
+        top.annotate(f"38/η = {run.threshold:,.0f}", (1.0, run.threshold), xycoords=("axes fraction", "data"),
+                     xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom", color=color, fontsize=9)
+        bottom.plot(run.measured_at, run.sharpness, marker=marker, ls=style, color=color, ms=5, lw=1.4, mec="k",
+                    mew=0.5)
+    top.set(ylabel="preconditioned sharpness\nλmax(P^-1/2 H P^-1/2)", yscale="log",
+            title="Adam's preconditioned sharpness against its threshold 38/η")
+    bottom.set(xlabel="step", ylabel="plain sharpness λmax(H)")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3, which="both")
+    bottom_legend(fig, *top.get_legend_handles_labels(), ncol=1)
+    return _annotate_sharpness(fig, runs)
 
 
 def range_test(tests, *, best_lrs: dict[str, float] | None = None):
