@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--schedule", default=DEFAULTS.schedule, choices=SCHEDULES, help=f"default {DEFAULTS.schedule}")
     run.add_argument("--warmup-steps", type=int, default=DEFAULTS.warmup_steps,
                      help=f"steps of linear warm-up (default {DEFAULTS.warmup_steps})")
+    run.add_argument("--decay-fraction", type=float, default=DEFAULTS.decay_fraction, metavar="SHARE",
+                     help=f"share of the steps wsd spends decaying (default {DEFAULTS.decay_fraction})")
     run.add_argument("--test-every", type=int, default=DEFAULTS.test_every, metavar="EPOCHS",
                      help="evaluate on the test images every EPOCHS epochs too (default: only after the last)")
     run.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size, help=f"default {DEFAULTS.batch_size}")
@@ -84,7 +86,8 @@ def _sweep(args) -> int:
                 else lrlab.parallel.dask_executor(args.scheduler) if args.scheduler else None)
     try:
         result = lrlab.sweep(args.lr, seeds=args.seeds, optimizer=args.optimizer, epochs=args.epochs,
-                             schedule=args.schedule, warmup_steps=args.warmup_steps, test_every=args.test_every,
+                             schedule=args.schedule, warmup_steps=args.warmup_steps, decay_fraction=args.decay_fraction,
+                             test_every=args.test_every,
                              batch_size=args.batch_size,
                              train_size=args.train_size, test_size=args.test_size, device=args.device,
                              cache=not args.no_cache, executor=executor)

@@ -76,20 +76,21 @@ def train_run(config: TrainConfig, *, device=None, progress: bool = True, data=N
 def train(lr: float = DEFAULTS.lr, *, optimizer: str = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
           batch_size: int = DEFAULTS.batch_size, train_size: int | None = DEFAULTS.train_size,
           test_size: int | None = DEFAULTS.test_size, seed: int = DEFAULTS.seed, schedule: str = DEFAULTS.schedule,
-          warmup_steps: int = DEFAULTS.warmup_steps, test_every: int = DEFAULTS.test_every, device=None,
-          progress: bool = True) -> Run:
+          warmup_steps: int = DEFAULTS.warmup_steps, decay_fraction: float = DEFAULTS.decay_fraction,
+          test_every: int = DEFAULTS.test_every, device=None, progress: bool = True) -> Run:
     """Train the CNN on MNIST with one learning rate, with the plain reference loop, and return its Run; the
     defaults are the seed's experiment.
 
     lr: learning rate η (a number, or a string such as "1e-3"). optimizer: sgd, momentum, rmsprop or adam.
     epochs: passes over the training images. batch_size: images per update. train_size / test_size: a fixed
-    subset of the images (None: all). seed: initial weights and batch order. schedule: constant, step, cosine or
-    onecycle. warmup_steps: a linear warm-up in front (0: none). test_every: also evaluate on the test images every
+    subset of the images (None: all). seed: initial weights and batch order. schedule: constant, step, cosine,
+    onecycle, wsd or wsd-sqrt. warmup_steps: a linear warm-up in front (0: none). decay_fraction: the share of
+    steps wsd spends decaying. test_every: also evaluate on the test images every
     this many epochs (0: only after the last). device: cpu, cuda or mps (None: the best there is). Every field is
     described in lrlab.TrainConfig. Not cached; lrlab.sweep (the fast engine) caches its runs.
     """
     config = apply_profile(TrainConfig(
         lr=parse_lr(lr), optimizer=optimizer, epochs=epochs, batch_size=batch_size, train_size=train_size,
         test_size=test_size, seed=seed, schedule=schedule, warmup_steps=warmup_steps,
-        test_every=test_every))
+        decay_fraction=decay_fraction, test_every=test_every))
     return train_run(config, device=device, progress=progress)

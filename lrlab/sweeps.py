@@ -297,13 +297,15 @@ def _in_process(chunks, device, progress):
 def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
           batch_size: int = DEFAULTS.batch_size, train_size: int | None = DEFAULTS.train_size,
           test_size: int | None = DEFAULTS.test_size, seeds=(DEFAULTS.seed,), schedule: str = DEFAULTS.schedule,
-          warmup_steps: int = DEFAULTS.warmup_steps, test_every: int = DEFAULTS.test_every, cache: bool = True,
-          stack: int | None = None, device=None, progress: bool = True, executor=None) -> Sweep:
+          warmup_steps: int = DEFAULTS.warmup_steps, decay_fraction: float = DEFAULTS.decay_fraction,
+          test_every: int = DEFAULTS.test_every, cache: bool = True, stack: int | None = None, device=None,
+          progress: bool = True, executor=None) -> Sweep:
     """Train the CNN on MNIST once per (optimizer, lr, seed), with the same settings otherwise; return a Sweep.
 
     lrs: the learning rates, a list such as [1e-4, 1e-3, 1e-2] ("1e-3" in quotes works too).
     optimizer: sgd, momentum, rmsprop or adam, or a list of them. seeds: one run per seed for every LR.
-    epochs, batch_size, train_size, test_size, schedule, warmup_steps, test_every: as in lrlab.TrainConfig
+    epochs, batch_size, train_size, test_size, schedule, warmup_steps, decay_fraction, test_every: as in
+    lrlab.TrainConfig
     (defaults: the seed's experiment). cache: load finished runs from the run cache and save new ones (LRLAB_CACHE).
     stack: runs trained together (None: a width measured to be fast on this device). device: cpu, cuda or mps
     (None: the best there is). executor: None trains in this process; a concurrent.futures executor (a local
@@ -315,6 +317,6 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int =
     optimizers = [optimizer] if isinstance(optimizer, str) else list(optimizer)
     configs = [TrainConfig(lr=lr, optimizer=name, seed=seed, epochs=epochs, batch_size=batch_size,
                            train_size=train_size, test_size=test_size, schedule=schedule, warmup_steps=warmup_steps,
-                           test_every=test_every)
+                           decay_fraction=decay_fraction, test_every=test_every)
                for name in optimizers for lr in lrs for seed in seeds]
     return sweep_configs(configs, cache=cache, stack=stack, device=device, progress=progress, executor=executor)

@@ -54,6 +54,33 @@ def test_every_notebook_starts_with_the_same_short_setup_cell_for_the_configured
         assert not re.search(r"^\s*from lrlab\.(?!quadratic\b)", code, re.M), f"{path.name}: use lrlab.NAME"
 
 
+def _claim_keys(path):
+    """(keys the chapter's code claims, keys its Markdown marks as [sentence]{.claim #key})."""
+    cells = json.loads(path.read_text())["cells"]
+    code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return re.findall(r"claim\(\s*[\"']([\w-]+)[\"']", code), re.findall(r"\{\.claim #([\w-]+)\}", text)
+
+
+def test_every_claim_checks_one_marked_sentence_of_its_own_chapter_and_every_marked_sentence_is_checked():
+    """A sentence is written once, in the Markdown, marked with its key; the code next to it checks that key."""
+    every = []
+    for path in (p for p in CHAPTERS if p.suffix == ".ipynb"):
+        claimed, marked = _claim_keys(path)
+        assert sorted(set(claimed)) == sorted(marked), f"{path.name}: claimed {set(claimed) ^ set(marked)} unmatched"
+        every += marked
+    assert len(every) == len(set(every)), "a claim key is marked twice in the book"
+
+
+def test_claim_plumbing_is_at_most_its_share_of_the_chapters_code():
+    """Issue 15's measure: glue/claim calls and the statements that only feed them, over every chapter's code."""
+    from plumbing import PLUMBING_LIMIT, count
+
+    counts = [count(p) for p in CHAPTERS if p.suffix == ".ipynb"]
+    share = sum(part for part, _ in counts) / sum(whole for _, whole in counts)
+    assert share <= PLUMBING_LIMIT, f"{share:.0%} of the chapters' code is claim plumbing: python tests/plumbing.py"
+
+
 def test_execution_is_cached_and_warnings_fail_the_build():
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     assert config["execute"]["execute_notebooks"] == "cache"
@@ -104,4 +131,4 @@ def test_a_students_edit_that_breaks_the_texts_claims_gets_notes_not_errors(chap
     cell.source = cell.source.replace(*edit)
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
     printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
-    assert "Note: the text above says" in printed and "Traceback" not in printed
+    assert "Note: the text says" in printed and "Traceback" not in printed
