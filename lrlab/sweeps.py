@@ -3,6 +3,7 @@
 import html
 import json
 import math
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from lrlab.runs import Run
 
 GOOD_FACTOR = 2.0  # a run is "good" when its final training loss is within 2x of the best run's
 HIGHER_IS_BETTER = {"final_accuracy"}  # Run attributes that Sweep.best maximises (the others it minimises)
+CHANCE_ACCURACY = 0.1  # what a diverged run's model is worth on ten digits: guessing
 STACK_WIDTH = {"cpu": 8, "cuda": 16, "mps": 8}  # runs trained together per stack (see benchmarks/README.md)
 
 
@@ -102,6 +104,34 @@ class Table:
                 f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
 
 
+def expected_best_of(values, k: int) -> float:
+    """The expected best (largest) of k values drawn at random without replacement from `values`: the value a
+    random search of k trials finds on average (Dodge et al. 2019's expected validation performance), exact.
+    Sorted best first, the i-th value (i = 1..n) is the best of the draw when it is drawn and the k - 1 others come
+    from the n - i below it: probability C(n - i, k - 1) / C(n, k)."""
+    ranked = sorted(values, reverse=True)
+    n = len(ranked)
+    if not 1 <= k <= n:
+        raise ValueError(f"k={k}: draw between 1 and the {n} values there are")
+    return sum(v * math.comb(n - i, k - 1) for i, v in enumerate(ranked, start=1)) / math.comb(n, k)
+
+
+def settled_lr(run: Run) -> float:
+    """The median step size of a run's last epoch: where an optimizer that sets its own step size settled (Prodigy's
+    d * lr, in Adam's units); the LR itself under a constant schedule."""
+    last = sorted(run.step_lrs[-max(1, run.steps_per_epoch):])
+    return last[len(last) // 2] if last else math.nan
+
+
+def overlap(values, others) -> bool:
+    """Whether the ranges (smallest to largest) of two sets of values, such as two rates' seeds, overlap: where they
+    do, these seeds cannot tell the two apart."""
+    values, others = list(values), list(others)
+    if not values or not others:
+        raise ValueError("overlap() of no values: a run it compares is missing")
+    return min(values) <= max(others) and min(others) <= max(values)
+
+
 def format_lr(lr: float) -> str:
     """The book's one way of writing a learning rate: 1.0e-03, 3.2e-03."""
     return f"{lr:.1e}"
@@ -110,6 +140,11 @@ def format_lr(lr: float) -> str:
 def schedule_name(config: TrainConfig) -> str:
     """A schedule as the book names it: "cosine", "step + 200-step warm-up"."""
     return config.schedule + (f" + {config.warmup_steps}-step warm-up" if config.warmup_steps else "")
+
+
+def format_region(region: tuple[float, float] | None) -> str:
+    """A good region as text, "1.0e-03 to 1.0e-02" ("none" when there is none)."""
+    return f"{format_lr(region[0])} to {format_lr(region[1])}" if region else "none"
 
 
 def format_accuracy(accuracy: float) -> str:
@@ -127,6 +162,10 @@ class Sweep:
     @property
     def lrs(self) -> list[float]:
         return sorted({run.lr for run in self.runs})
+
+    def __add__(self, other: "Sweep") -> "Sweep":
+        """The runs of both sweeps, as one (e.g. Adam's and schedule-free's, to draw on one figure)."""
+        return Sweep(self.runs + other.runs)
 
     def by_lr(self, lr: float) -> list[Run]:
         """The runs at this LR (one per seed), possibly none."""
@@ -200,25 +239,56 @@ class Sweep:
         test = all if every else any
         return min((lr for lr in self.lrs if test(run.diverged for run in self.by_lr(lr))), default=None)
 
+    def settled_lrs(self) -> list[float]:
+        """The step size each run settled on over its last epoch (see settled_lr), in the order of the runs."""
+        return [settled_lr(run) for run in self.runs]
+
+    def best_of(self, k: int, seed: int) -> float:
+        """The test accuracy that tuning by k trials finds, on average: the expected best final accuracy of k of
+        this sweep's rates picked at random (one seed's runs; a diverged run counts as guessing, CHANCE_ACCURACY).
+        k = len(self.lrs) is the whole grid's best; k = 1 is an untuned pick."""
+        runs = self.where(seed=seed).runs
+        if not runs:
+            raise LookupError(f"no run with seed={seed}; the sweep has seeds {sorted({r.seed for r in self.runs})}")
+        return expected_best_of([CHANCE_ACCURACY if r.diverged else r.final_accuracy for r in runs], k)
+
+    def accuracies(self, lr: float) -> list[float]:
+        """The final test accuracies at this LR of the runs that did not diverge (a diverged run has none)."""
+        return [run.final_accuracy for run in self.by_lr(lr) if not run.diverged]
+
+    def good_width(self) -> float:
+        """How wide the good region is, in decades of the LR (0: one rate; None: there is none)."""
+        region = self.good_region()
+        return math.log10(region[1] / region[0]) if region else None
+
     def glue(self, prefix: str) -> list[str]:
         """Give the prose the numbers of a sweep of one optimizer and schedule, as {glue:text}`NAME`:
-        PREFIX_best_lr (best_lr), PREFIX_good (the good region, "1.0e-03 to 1.0e-02"), PREFIX_first_diverged
-        (where one is), and every LR's PREFIX_0.001_loss (mean final training loss over its runs) and
-        PREFIX_0.001_acc (mean final test accuracy of those that did not diverge, in %), the LR written with :g.
-        Returns the names."""
-        names = [f"{prefix}_best_lr", f"{prefix}_good"]
-        glue(names[0], self.best_lr(), "{:.1e}")
-        glue(names[1], self.good_region(), "{0[0]:.1e} to {0[1]:.1e}")
+        PREFIX_best_lr, PREFIX_best_loss (its mean final training loss), PREFIX_best_acc and PREFIX_best_acc_range
+        (its seeds' mean test accuracy and range, in %), PREFIX_good (the good region, "1.0e-03 to 1.0e-02"),
+        PREFIX_good_width (in decades), PREFIX_first_diverged (where one is), and every LR's PREFIX_0.001_loss and
+        PREFIX_0.001_acc (means over its runs; the accuracy over those that did not diverge), the LR written with
+        :g. Returns the names."""
+        names = []
+
+        def put(name, value, form):  # value: a function, so that a number the runs lack reads "(not in your runs)"
+            names.append(f"{prefix}_{name}")
+            glue(names[-1], value, form)
+
+        def best_accuracies():
+            return [100 * accuracy for accuracy in self.accuracies(self.best_lr())] or None
+
+        put("best_lr", self.best_lr, "{:.1e}")
+        put("best_loss", lambda: self.mean_final_loss(self.best_lr()), "{:.4f}")
+        put("best_acc", lambda: statistics.fmean(best_accuracies()), "{:.2f} %")
+        put("best_acc_range", lambda: (min(best_accuracies()), max(best_accuracies())), "{0[0]:.2f} – {0[1]:.2f} %")
+        put("good", self.good_region, "{0[0]:.1e} to {0[1]:.1e}")
+        put("good_width", self.good_width, "{:.1f}")
         if self.first_diverged() is not None:
-            names.append(f"{prefix}_first_diverged")
-            glue(names[-1], self.first_diverged(), "{:.1e}")
+            put("first_diverged", self.first_diverged(), "{:.1e}")
         for lr in self.lrs:
-            names.append(f"{prefix}_{lr:g}_loss")
-            glue(names[-1], self.mean_final_loss(lr), "{:.4f}")
-            finished = [run.final_accuracy for run in self.by_lr(lr) if not run.diverged]
-            if finished:
-                names.append(f"{prefix}_{lr:g}_acc")
-                glue(names[-1], 100 * sum(finished) / len(finished), "{:.2f} %")
+            put(f"{lr:g}_loss", self.mean_final_loss(lr), "{:.4f}")
+            if self.accuracies(lr):
+                put(f"{lr:g}_acc", 100 * statistics.fmean(self.accuracies(lr)), "{:.2f} %")
         return names
 
     def lr_table(self) -> Table:

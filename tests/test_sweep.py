@@ -203,3 +203,49 @@ def test_an_optimizer_from_a_package_keys_its_runs_by_that_packages_version_too(
         {"prodigyopt": "9.9"} if "prodigyopt" in names else {})})
     assert store.run_key(TrainConfig(optimizer="adam"), "cpu") == keys["adam"]  # Adam does not depend on it
     assert store.run_key(TrainConfig(optimizer="prodigy"), "cpu") != keys["prodigy"]
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_the_expected_best_of_k_equals_the_mean_over_every_draw_of_k(k):
+    """The oracle: enumerate every k-subset of the values and average its best."""
+    import itertools
+
+    values = [0.91, 0.1, 0.97, 0.95, 0.1, 0.88, 0.99]
+    draws = list(itertools.combinations(values, k))
+    assert sweeps.expected_best_of(values, k) == pytest.approx(sum(map(max, draws)) / len(draws))
+    with pytest.raises(ValueError, match="between 1 and the 7 values"):
+        sweeps.expected_best_of(values, 8)
+
+
+def test_best_of_k_reads_one_seeds_runs_and_counts_a_diverged_run_as_guessing():
+    result = sweeps.Sweep([_seeded(1e-3, 0.1, 0, accuracy=0.98), _seeded(1e-2, 0.2, 0, accuracy=0.96),
+                           _seeded(1.0, 0, 0, diverged=True), _seeded(1e-3, 0.1, 1, accuracy=0.5)])
+    assert result.best_of(3, seed=0) == pytest.approx(0.98)
+    assert result.best_of(1, seed=0) == pytest.approx((0.98 + 0.96 + sweeps.CHANCE_ACCURACY) / 3)
+    assert result.best_of(1, seed=1) == pytest.approx(0.5)
+    with pytest.raises(LookupError, match="no run with seed=4"):
+        result.best_of(1, seed=4)
+    assert len((result + result).runs) == 8
+
+
+def test_the_settled_rate_is_the_median_step_size_of_the_last_epoch():
+    run = replace(_run(1.0, 0.1), step_lrs=[1e-6, 1e-5, 2e-3, 3e-3, 1e-3], steps_per_epoch=3)
+    assert sweeps.settled_lr(run) == 2e-3 and sweeps.Sweep([run, run]).settled_lrs() == [2e-3, 2e-3]
+
+
+def test_a_sweep_glues_its_numbers_for_the_text_and_a_sweep_without_them_says_so(capsys, monkeypatch):
+    from lrlab import claims
+
+    monkeypatch.setattr("myst_nb.glue", lambda *args, **kwargs: None, raising=False)
+    result = _labelled([_seeded(1e-3, 0.10, 0, accuracy=0.97), _seeded(1e-3, 0.12, 1, accuracy=0.99),
+                        _seeded(1e-2, 0.15, 0, accuracy=0.95), _seeded(1e-2, 0.18, 1, accuracy=0.9),
+                        _seeded(1.0, 0, 0, diverged=True), _seeded(1.0, 0, 1, diverged=True)])
+    names = result.glue("t")
+    glued = {name: claims._GLUED[name] for name in names}
+    assert glued["t_best_lr"] == "1.0e-03" and glued["t_best_loss"] == "0.1100"
+    assert glued["t_best_acc"] == "98.00 %" and glued["t_best_acc_range"] == "97.00 – 99.00 %"
+    assert glued["t_good"] == "1.0e-03 to 1.0e-02" and glued["t_good_width"] == "1.0"
+    assert glued["t_first_diverged"] == "1.0e+00" and glued["t_0.01_acc"] == "92.50 %" and "t_1_acc" not in glued
+    lost = sweeps.Sweep([replace(run, verdict="diverged") for run in result.where(lr=1.0).runs])
+    lost.glue("u")
+    assert claims._GLUED["u_best_acc"] == claims._GLUED["u_good"] == "(not in your runs)"

@@ -5,12 +5,15 @@ explorer, an interactive Vega figure) with its provenance written under it.
     training  loss_curves, lr_and_loss, sharpness_curves, adam_sharpness, range_test
     versus    metric_vs_lr, final_loss_vs_lr, accuracy_vs_lr, good_regions, batch_scaling
     bowls     steps_1d, paths_2d, contraction, momentum (gradient descent on quadratics)
+    budgets   cooldowns, budgets (warmup-stable-decay against a schedule per budget)
+    tuning    settled_rate, tuning_cost (optimizers that set their own step size)
     explorers momentum_explorer (Vega sliders that work in the static HTML)
 
 matplotlib.pyplot is imported when the first figure is drawn, not before.
 """
 
 from lrlab.plot.bowls import contraction, momentum, paths_2d, steps_1d
+from lrlab.plot.budgets import budgets, cooldowns
 from lrlab.plot.explorers import Explorer, momentum_explorer
 from lrlab.plot.style import (
     OPTIMIZER_COLORS,
@@ -24,11 +27,13 @@ from lrlab.plot.style import (
     subplots,
 )
 from lrlab.plot.training import adam_sharpness, loss_curves, lr_and_loss, range_test, sharpness_curves
+from lrlab.plot.tuning import settled_rate, tuning_cost
 from lrlab.plot.versus import accuracy_vs_lr, batch_scaling, final_loss_vs_lr, good_regions, metric_vs_lr
 
 __all__ = [
     "Explorer", "OPTIMIZER_COLORS", "SCHEDULE_COLORS", "WIDTH", "accuracy_vs_lr", "adam_sharpness", "annotate",
+    "budgets", "cooldowns",
     "batch_scaling", "bottom_legend", "contraction", "final_loss_vs_lr", "good_regions", "loss_curves", "lr_and_loss",
     "lr_color", "metric_vs_lr", "momentum", "momentum_explorer", "paths_2d", "provenance", "range_test",
-    "sharpness_curves", "smooth", "steps_1d", "subplots",
+    "settled_rate", "sharpness_curves", "smooth", "steps_1d", "subplots", "tuning_cost",
 ]

@@ -1,6 +1,7 @@
 """The book's figure style: one width, one text size, one colour language, and a provenance line under every figure."""
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
 
@@ -15,9 +16,12 @@ WIDTH = 6.4  # inches: the page column
 PROVENANCE_IN = 0.32  # inches at the bottom of a figure for its provenance line (up to two lines of 9 pt)
 X_AXIS_IN = 0.62  # inches a bottom panel's tick labels and axis label take below it
 # The book's one colour language: a fixed colour per optimizer and per schedule; the LR colour map only for LRs.
-OPTIMIZER_COLORS = {"sgd": "#7f7f7f", "momentum": "#8c564b", "rmsprop": "#9467bd", "adam": "#1f77b4"}
+OPTIMIZER_COLORS = {"sgd": "#7f7f7f", "momentum": "#8c564b", "rmsprop": "#9467bd", "adam": "#1f77b4",
+                    "schedule-free": "#e377c2", "prodigy": "#bcbd22"}
 NEUTRAL = "0.35"  # anything without a colour of its own
-SCHEDULE_COLORS = {"constant": "#d62728", "step": "#2ca02c", "cosine": "#ff7f0e", "onecycle": "#17becf"}
+SCHEDULE_COLORS = {"constant": "#d62728", "step": "#2ca02c", "cosine": "#ff7f0e", "onecycle": "#17becf",
+                   "wsd": "#6a3d9a", "wsd-sqrt": "#b07cc6"}
+GOOD_BAND = dict(color="#1a9850", alpha=0.12, lw=0)  # the good region of a sweep, shaded on an LR axis
 DIVERGED_STYLE = dict(facecolor="none", edgecolor="crimson", hatch="///", lw=0, alpha=0.5)
 LR_RANGE = (1e-5, 1.0)  # the colour scale of learning rates, fixed so a LR has one colour in every figure
 _LR_NORM = LogNorm(*LR_RANGE)
@@ -58,8 +62,12 @@ def runs_of(runs_or_sweep):
     return list(getattr(runs_or_sweep, "runs", runs_or_sweep))
 
 
-def _join(values, form: str = "{}") -> str:
-    return ", ".join(form.format(v) for v in sorted(set(values)))
+def _join(values, form: str = "{}", most: int = 6) -> str:
+    """The distinct values, sorted and comma-separated; more than `most` of them as a range with their count."""
+    values = sorted(set(values))
+    if len(values) > most:
+        return f"{form.format(values[0])} to {form.format(values[-1])} ({len(values)} values)"
+    return ", ".join(form.format(v) for v in values)
 
 
 def provenance(runs) -> str:
@@ -78,6 +86,14 @@ def provenance(runs) -> str:
         _join(run.device for run in runs),
         f"profile {_join(c.profile for c in configs)}",
     ])
+
+
+def plain_log_ticks(axis) -> None:
+    """Ticks at 1, 2 and 5 of each decade, written as plain numbers (0.05, not 5x10^-2), on a log axis that spans
+    too little for its default decade ticks to label more than one value (e.g. ax.yaxis)."""
+    axis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1, 2, 5)))
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def bottom_legend(fig, handles, labels, *, ncol: int = 2):

@@ -10,6 +10,7 @@ from lrlab.plot.style import (
     DIVERGED_STYLE,
     NEUTRAL,
     OPTIMIZER_COLORS,
+    SCHEDULE_COLORS,
     WIDTH,
     annotate_runs,
     bottom_legend,
@@ -48,24 +49,38 @@ def _mark_diverged(ax, runs, lrs_with_divergence):
         ax.fill_between([], [], [], label="run(s) diverged: no value", **DIVERGED_STYLE)
 
 
-def metric_vs_lr(runs, metric, ylabel: str, *, by: str | None = None, ax=None, log_y=False, title=None):
+def _group_style(run, fields: tuple[str, ...]) -> tuple[str, str, str]:
+    """(label, colour, line style) of a run's curve when curves are drawn per value of `fields`: the optimizer's
+    colour (or the schedule's, when only schedules differ), dashed when a non-constant schedule joins an optimizer."""
+    config = run.config
+    label = ", ".join(str(getattr(config, field)) for field in fields)
+    if "optimizer" in fields:
+        color = OPTIMIZER_COLORS.get(config.optimizer, NEUTRAL)
+    else:
+        color = SCHEDULE_COLORS.get(config.schedule, NEUTRAL) if "schedule" in fields else NEUTRAL
+    dashed = "schedule" in fields and len(fields) > 1 and config.schedule != "constant"
+    return label, color, "--" if dashed else "-"
+
+
+def metric_vs_lr(runs, metric, ylabel: str, *, by: str | tuple[str, ...] | None = None, ax=None, log_y=False,
+                 title=None):
     """metric(run) against the learning rate (log axis): mean over seeds with a min-max band. LRs where a run
     diverged are hatched (such a run has no value; the mean is over the others). by="optimizer" draws one curve
-    per optimizer, in its fixed colour."""
+    per optimizer, in its fixed colour; by=("optimizer", "schedule") one per pair (non-constant schedules dashed)."""
     runs = runs_of(runs)
+    fields = (by,) if isinstance(by, str) else tuple(by or ())
     owns_figure = ax is None
     fig, ax = subplots(figsize=(WIDTH, 4.2)) if owns_figure else (ax.figure, ax)
     groups = {}
     for run in runs:
-        groups.setdefault(getattr(run.config, by) if by else None, []).append(run)
+        groups.setdefault(_group_style(run, fields), []).append(run)
     diverged_lrs = set()
-    for name, members in groups.items():
-        color = OPTIMIZER_COLORS.get(name, NEUTRAL) if by == "optimizer" else NEUTRAL
+    for (name, color, style), members in groups.items():
         lrs, stats, diverged = _by_lr(members, metric)
         diverged_lrs.update(diverged)
         ax.fill_between(lrs, stats[:, 1], stats[:, 2], color=color, alpha=0.2, lw=0)
-        ax.plot(lrs, stats[:, 0], "-", color=color, lw=1.5, label=name)
-        dots = [lr_color(lr) for lr in lrs] if name is None else color
+        ax.plot(lrs, stats[:, 0], style, color=color, lw=1.5, label=name or None)
+        dots = [lr_color(lr) for lr in lrs] if not fields else color
         ax.scatter(lrs, stats[:, 0], c=dots, s=45, zorder=3, edgecolors="k", linewidths=0.5)
     _mark_diverged(ax, runs, sorted(diverged_lrs))
     ax.set_xscale("log")
@@ -73,7 +88,7 @@ def metric_vs_lr(runs, metric, ylabel: str, *, by: str | None = None, ax=None, l
         ax.set_yscale("log")
     ax.set(xlabel="learning rate η", ylabel=ylabel, title=title or f"{ylabel} against the learning rate")
     ax.grid(alpha=0.3, which="both")
-    if by or diverged_lrs:
+    if fields or diverged_lrs:
         ax.legend(loc="best")
     return annotate_runs(fig, runs) if owns_figure else fig
 
