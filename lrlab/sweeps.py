@@ -116,6 +116,12 @@ def expected_best_of(values, k: int) -> float:
     return sum(v * math.comb(n - i, k - 1) for i, v in enumerate(ranked, start=1)) / math.comb(n, k)
 
 
+def trains(run: Run, bound: float) -> bool:
+    """Whether a run trained: it did not diverge and its final training loss is below `bound` (guessing among ten
+    digits scores ln 10 = 2.30, so a run that stalls there has not trained, even though it did not blow up)."""
+    return not run.diverged and run.final_loss < bound
+
+
 def settled_lr(run: Run) -> float:
     """The median step size of a run's last epoch: where an optimizer that sets its own step size settled (Prodigy's
     d * lr, in Adam's units); the LR itself under a constant schedule."""
@@ -238,6 +244,16 @@ class Sweep:
         """The smallest LR where every run (every=False: any run) diverged, or None."""
         test = all if every else any
         return min((lr for lr in self.lrs if test(run.diverged for run in self.by_lr(lr))), default=None)
+
+    def largest_trainable(self, bound: float) -> float | None:
+        """The largest LR at which every run trained (see trains), or None where none did."""
+        good = [lr for lr in self.lrs if all(trains(run, bound) for run in self.by_lr(lr))]
+        return max(good, default=None)
+
+    def first_untrainable(self, bound: float) -> float | None:
+        """The smallest LR above the best one at which some run did not train: where the edge begins."""
+        above = [lr for lr in self.lrs if lr > self.best_lr()]
+        return min((lr for lr in above if not all(trains(run, bound) for run in self.by_lr(lr))), default=None)
 
     def settled_lrs(self) -> list[float]:
         """The step size each run settled on over its last epoch (see settled_lr), in the order of the runs."""

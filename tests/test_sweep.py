@@ -249,3 +249,12 @@ def test_a_sweep_glues_its_numbers_for_the_text_and_a_sweep_without_them_says_so
     lost = sweeps.Sweep([replace(run, verdict="diverged") for run in result.where(lr=1.0).runs])
     lost.glue("u")
     assert claims._GLUED["u_best_acc"] == claims._GLUED["u_good"] == "(not in your runs)"
+
+
+def test_the_edge_of_training_a_run_that_stalls_has_not_trained_and_nor_has_one_that_diverged():
+    result = _labelled([_seeded(1e-3, 0.3, 0), _seeded(1e-2, 0.1, 0), _seeded(3e-2, 0.8, 0), _seeded(0.1, 2.3, 0),
+                        _seeded(0.3, 0, 0, diverged=True)])
+    assert [sweeps.trains(run, 1.0) for run in result.runs] == [True, True, True, False, False]
+    assert result.largest_trainable(1.0) == 3e-2 and result.largest_trainable(0.5) == 1e-2
+    assert result.first_untrainable(1.0) == 0.1 and result.first_untrainable(0.5) == 3e-2
+    assert result.largest_trainable(0.01) is None and sweeps.Sweep(result.runs[:2]).first_untrainable(1.0) is None

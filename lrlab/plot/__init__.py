@@ -3,7 +3,7 @@ explorer, an interactive Vega figure) with its provenance written under it.
 
     style     the book's width, text size and colour language; subplots, the provenance line, one bottom legend
     training  loss_curves, lr_and_loss, sharpness_curves, adam_sharpness, range_test
-    versus    metric_vs_lr, final_loss_vs_lr, accuracy_vs_lr, good_regions, batch_scaling
+    versus    metric_vs_lr, final_loss_vs_lr, accuracy_vs_lr, good_regions, batch_scaling, warmup_edge
     bowls     steps_1d, paths_2d, contraction, momentum (gradient descent on quadratics)
     budgets   cooldowns, budgets (warmup-stable-decay against a schedule per budget)
     tuning    settled_rate, tuning_cost (optimizers that set their own step size)
@@ -28,12 +28,19 @@ from lrlab.plot.style import (
 )
 from lrlab.plot.training import adam_sharpness, loss_curves, lr_and_loss, range_test, sharpness_curves
 from lrlab.plot.tuning import settled_rate, tuning_cost
-from lrlab.plot.versus import accuracy_vs_lr, batch_scaling, final_loss_vs_lr, good_regions, metric_vs_lr
+from lrlab.plot.versus import (
+    accuracy_vs_lr,
+    batch_scaling,
+    final_loss_vs_lr,
+    good_regions,
+    metric_vs_lr,
+    warmup_edge,
+)
 
 __all__ = [
     "Explorer", "OPTIMIZER_COLORS", "SCHEDULE_COLORS", "WIDTH", "accuracy_vs_lr", "adam_sharpness", "annotate",
     "budgets", "cooldowns",
     "batch_scaling", "bottom_legend", "contraction", "final_loss_vs_lr", "good_regions", "loss_curves", "lr_and_loss",
     "lr_color", "metric_vs_lr", "momentum", "momentum_explorer", "paths_2d", "provenance", "range_test",
-    "settled_rate", "sharpness_curves", "smooth", "steps_1d", "subplots", "tuning_cost",
+    "settled_rate", "sharpness_curves", "smooth", "steps_1d", "subplots", "tuning_cost", "warmup_edge",
 ]

@@ -149,3 +149,46 @@ def batch_scaling(runs, base_lrs: dict[str, float], batch_sizes):
     fig.subplots_adjust(wspace=0.12)
     bottom_legend(fig, *axes[0][0].get_legend_handles_labels(), ncol=3)
     return annotate_runs(fig, runs)
+
+
+def warmup_edge(runs, bound: float):
+    """One panel per optimizer: a grid of peak LR (columns) by warm-up length (rows), each cell its run's outcome
+    with its final training loss written in it: trained (green), stalled at or above `bound` (grey), diverged
+    (hatched, no value). The largest LR that trained in each row is outlined."""
+    from matplotlib.patches import Rectangle
+
+    from lrlab.sweeps import trains
+
+    runs = runs_of(runs)
+    optimizers = list(dict.fromkeys(run.optimizer for run in runs))
+    fig, axes = subplots(len(optimizers), 1, figsize=(WIDTH, 2.2 + 1.9 * len(optimizers)), squeeze=False)
+    for ax, optimizer in zip(axes[:, 0], optimizers):
+        members = [run for run in runs if run.optimizer == optimizer]
+        lrs = sorted({run.lr for run in members})
+        warmups = sorted({run.config.warmup_steps for run in members})
+        for run in members:
+            x, y = lrs.index(run.lr), warmups.index(run.config.warmup_steps)
+            if run.diverged:
+                ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, **DIVERGED_STYLE))
+                ax.text(x, y, "diverged", ha="center", va="center", fontsize=9, color="crimson")
+                continue
+            color = "#a6d96a" if trains(run, bound) else "0.85"
+            ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=color, edgecolor="white", lw=1.5))
+            ax.text(x, y, f"{run.final_loss:.2f}", ha="center", va="center", fontsize=10)
+        for y, warmup in enumerate(warmups):  # outline the edge: the largest LR of the row that trained
+            trained = [run.lr for run in members if run.config.warmup_steps == warmup and trains(run, bound)]
+            if trained:
+                ax.add_patch(Rectangle((lrs.index(max(trained)) - 0.5, y - 0.5), 1, 1, fill=False, ec="k", lw=2))
+        total = max(len(run.step_lrs) for run in members if not run.diverged) if any(
+            not run.diverged for run in members) else 0
+        ax.set(xlim=(-0.5, len(lrs) - 0.5), ylim=(-0.5, len(warmups) - 0.5), xticks=range(len(lrs)),
+               xticklabels=[f"{lr:.2g}" for lr in lrs], yticks=range(len(warmups)),
+               yticklabels=[f"{w} ({w / total:.0%})" if total else str(w) for w in warmups],
+               xlabel=f"peak learning rate η ({optimizer})", ylabel="warm-up steps")
+        ax.set_title(f"{optimizer}: final training loss of each run")
+    handles = [Rectangle((0, 0), 1, 1, facecolor="#a6d96a"), Rectangle((0, 0), 1, 1, facecolor="0.85"),
+               Rectangle((0, 0), 1, 1, **DIVERGED_STYLE), Rectangle((0, 0), 1, 1, fill=False, ec="k", lw=2)]
+    fig.subplots_adjust(hspace=0.6)
+    bottom_legend(fig, handles, [f"trained: final loss < {bound:g}", f"stalled: final loss ≥ {bound:g}",
+                                 "diverged: stopped, no value", "outlined: the largest rate that trained"], ncol=2)
+    return annotate_runs(fig, runs)
