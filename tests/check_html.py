@@ -140,6 +140,69 @@ def explorer_problems(driver, page: str) -> list[str]:
             for i, problem in enumerate(driver.execute_async_script(EXPLORER_JS)) if problem]
 
 
+# An explorer that keeps its slider in the URL (#lr=...): the page opens where a link points, and moving the slider
+# moves the curves, the marker and the URL. Returns [slider value, slider max, curves, markers, hash] after `move`.
+URL_STATE_JS = """
+const [move, done] = arguments;
+const box = document.querySelector('.lrlab-explorer[data-url-key]');
+const drawn = () => box.querySelector('svg') && box.querySelector('input[type=range]');
+const read = () => {
+  const slider = box.querySelector('input[type=range]');
+  const d = sel => Array.from(box.querySelectorAll(sel)).map(p => p.getAttribute('d') + p.getAttribute('transform'));
+  return [Number(slider.value), Number(slider.max), d('g.curves_marks path'), d('g[class*="marker_"] path'),
+          location.hash];
+};
+(async () => {
+  for (let i = 0; i < 50 && !drawn(); i++) await new Promise(r => setTimeout(r, 100));
+  if (!drawn()) return done(null);
+  await new Promise(r => setTimeout(r, 300));
+  if (move !== null) {
+    const slider = box.querySelector('input[type=range]');
+    slider.value = move;
+    slider.dispatchEvent(new Event('input', {bubbles: true}));
+    await new Promise(r => setTimeout(r, 500));
+  }
+  done(read());
+})();"""
+PAGE_LIMIT = 1_000_000  # bytes: a page with an explorer carries its data; it stays under this
+
+
+def url_state_problems(driver, url: str, page: str, html: Path) -> list[str]:
+    """For a page with a URL-state explorer: it opens at #lr=3e-2 (the nearest rate), moving the slider changes
+    its curves, its marker and the URL, it also works opened from disk, and the page is under PAGE_LIMIT."""
+    import json
+    import math
+
+    values = driver.execute_script(
+        "const b = document.querySelector('.lrlab-explorer[data-url-key]'); return b && b.dataset.values;")
+    if values is None:
+        return []
+    values = json.loads(values)
+    problems = []
+    if (html / page).stat().st_size > PAGE_LIMIT:
+        problems.append(f"{page}: {(html / page).stat().st_size:,} bytes with its explorer's data, over {PAGE_LIMIT:,}")
+    nearest = min(range(len(values)), key=lambda i: abs(math.log(values[i] / 3e-2)))
+    driver.get(f"{url}#lr=3e-2")
+    start = driver.execute_async_script(URL_STATE_JS, None)
+    if start is None:
+        return problems + [f"{page}: the explorer is not drawn"]
+    if start[0] != nearest:
+        problems.append(f"{page}: opened at #lr=3e-2, the slider is at {start[0]}, not {nearest}")
+    other = 0 if start[0] else start[1]
+    moved = driver.execute_async_script(URL_STATE_JS, other)
+    for what, index in (("curves", 2), ("marker", 3)):
+        if moved[index] == start[index]:
+            problems.append(f"{page}: moving the slider did not change the explorer's {what}")
+    if moved[4] != f"#lr={values[other]:.1e}".replace("e-0", "e-").replace("e+0", "e+"):
+        problems.append(f"{page}: after moving the slider, the URL says {moved[4]!r}")
+    driver.get((html / page).resolve().as_uri() + "#lr=3e-2")
+    from_disk = driver.execute_async_script(URL_STATE_JS, None)
+    if from_disk is None or from_disk[0] != nearest:
+        where = "not drawn" if from_disk is None else f"at {from_disk[0]}, not {nearest}"
+        problems.append(f"{page}: opened from disk at #lr=3e-2, the explorer's slider is {where}")
+    return problems
+
+
 def check(html: Path, screenshots: Path) -> list[str]:
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
@@ -157,6 +220,9 @@ def check(html: Path, screenshots: Path) -> list[str]:
             driver.get(f"{base}/{page}")
             driver.execute_async_script(WAIT_JS)
             problems += content_problems(driver, page) + layout_problems(driver, page) + explorer_problems(driver, page)
+            problems += url_state_problems(driver, f"{base}/{page}", page, html)
+            driver.get(f"{base}/{page}")
+            driver.execute_async_script(WAIT_JS)
             height = driver.execute_script("return document.body.scrollHeight")
             driver.set_window_size(1280, min(max(height, 800), 16000))
             driver.save_screenshot(str(screenshots / page.replace("/", "_").replace(".html", ".png")))

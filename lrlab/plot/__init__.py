@@ -7,14 +7,14 @@ explorer, an interactive Vega figure) with its provenance written under it.
     bowls     steps_1d, paths_2d, contraction, momentum (gradient descent on quadratics)
     budgets   cooldowns, budgets (warmup-stable-decay against a schedule per budget)
     tuning    settled_rate, tuning_cost (optimizers that set their own step size)
-    explorers momentum_explorer (Vega sliders that work in the static HTML)
+    explorers momentum_explorer, goldilocks_explorer (Vega sliders that work in the static HTML)
 
 matplotlib.pyplot is imported when the first figure is drawn, not before.
 """
 
 from lrlab.plot.bowls import contraction, momentum, paths_2d, steps_1d
 from lrlab.plot.budgets import budgets, cooldowns
-from lrlab.plot.explorers import Explorer, momentum_explorer
+from lrlab.plot.explorers import Explorer, goldilocks_explorer, momentum_explorer
 from lrlab.plot.style import (
     OPTIMIZER_COLORS,
     SCHEDULE_COLORS,
@@ -38,9 +38,9 @@ from lrlab.plot.versus import (
 )
 
 __all__ = [
-    "Explorer", "OPTIMIZER_COLORS", "SCHEDULE_COLORS", "WIDTH", "accuracy_vs_lr", "adam_sharpness", "annotate",
-    "budgets", "cooldowns",
-    "batch_scaling", "bottom_legend", "contraction", "final_loss_vs_lr", "good_regions", "loss_curves", "lr_and_loss",
-    "lr_color", "metric_vs_lr", "momentum", "momentum_explorer", "paths_2d", "provenance", "range_test",
-    "settled_rate", "sharpness_curves", "smooth", "steps_1d", "subplots", "tuning_cost", "warmup_edge",
+    "accuracy_vs_lr", "adam_sharpness", "annotate", "batch_scaling", "bottom_legend", "budgets", "contraction",
+    "cooldowns", "Explorer", "final_loss_vs_lr", "goldilocks_explorer", "good_regions", "loss_curves", "lr_and_loss",
+    "lr_color", "metric_vs_lr", "momentum", "momentum_explorer", "OPTIMIZER_COLORS", "paths_2d", "provenance",
+    "range_test", "SCHEDULE_COLORS", "settled_rate", "sharpness_curves", "smooth", "steps_1d", "subplots",
+    "tuning_cost", "warmup_edge", "WIDTH",
 ]

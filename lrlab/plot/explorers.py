@@ -4,25 +4,63 @@ CDN), with sliders that need no kernel."""
 import json
 import uuid
 
+import matplotlib.colors
 import numpy as np
 
+from lrlab.plot.style import GOOD_BAND, lr_color, runs_of, smooth
 from lrlab.quadratic import Bowl, heavy_ball, momentum_contraction
+from lrlab.sweeps import Sweep
+
+HATCH_SVG = ('<svg width="0" height="0" style="position:absolute"><defs><pattern id="lrlab-hatch" width="8" '
+             'height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" '
+             'fill="white" fill-opacity="0"/><line x1="0" y1="0" x2="0" y2="8" stroke="crimson" stroke-width="2" '
+             'stroke-opacity="0.5"/></pattern></defs></svg>')  # the static figures' diverged hatch, as an SVG fill
+# With a URL parameter: read `#KEY=value` when the page opens (the nearest of `values` is chosen) and write it
+# back whenever the slider moves, so that a link can open the explorer at a given value.
+URL_STATE_JS = """.then(function (result) {
+  var values = %(values)s, key = %(key)s, signal = %(signal)s;
+  function fromUrl() {
+    var found = location.hash.match(new RegExp("[#&]" + key + "=([^&]+)"));
+    var wanted = found ? parseFloat(decodeURIComponent(found[1])) : NaN;
+    if (!(wanted > 0)) return;
+    var best = 0;
+    values.forEach(function (v, i) {
+      if (Math.abs(Math.log(v / wanted)) < Math.abs(Math.log(values[best] / wanted))) best = i;
+    });
+    result.view.signal(signal, best).runAsync();
+  }
+  fromUrl();
+  window.addEventListener("hashchange", fromUrl);
+  result.view.addSignalListener(signal, function (name, i) {
+    var hash = "#" + key + "=" + values[i].toExponential(1);
+    try { history.replaceState(null, "", hash); } catch (e) { location.hash = hash; }
+  });
+})"""
 
 
 class Explorer:
     """An interactive figure for the HTML book: a Vega-Lite spec drawn by Vega (served with the book, no CDN) with
-    sliders that need no kernel. Where Vega is not there (Jupyter, Colab) it shows a one-line note instead."""
+    sliders that need no kernel. Where Vega is not there (Jupyter, Colab) it shows a one-line note instead.
+    url_state=(key, signal, values) keeps the slider bound to `signal` (an index into `values`) in the page's URL
+    as #key=value, both ways."""
 
-    def __init__(self, spec: dict, note: str):
-        self.spec, self.note = spec, note
+    def __init__(self, spec: dict, note: str, url_state: tuple[str, str, list[float]] | None = None):
+        self.spec, self.note, self.url_state = spec, note, url_state
 
     def _repr_html_(self) -> str:
         element = f"lrlab-explorer-{uuid.uuid4().hex[:8]}"
         scripts = "".join(f'<script src="../vega/{name}.min.js"></script>' for name in ("vega", "vega-lite",
                                                                                         "vega-embed"))
-        return (f'<div class="lrlab-explorer" id="{element}"><em>{self.note}</em></div>{scripts}<script>'
-                f'if (window.vegaEmbed) vegaEmbed("#{element}", {json.dumps(self.spec)}, '
-                '{actions: false, renderer: "svg"});</script>')
+        then, data = "", ""
+        if self.url_state:
+            key, signal, values = self.url_state
+            then = URL_STATE_JS % {"values": json.dumps([float(v) for v in values]), "key": json.dumps(key),
+                                   "signal": json.dumps(signal)}
+            data = f' data-url-key="{key}" data-values="{[float(v) for v in values]}"'
+        return (f'{HATCH_SVG}<div class="lrlab-explorer"{data}><div class="lrlab-controls" id="{element}-controls"></div>'
+                f'<div id="{element}"><em>{self.note}</em></div></div>{scripts}<script>'
+                f'if (window.vegaEmbed) vegaEmbed("#{element}", {json.dumps(self.spec, separators=(",", ":"))}, '
+                f'{{actions: false, renderer: "svg", bind: "#{element}-controls"}}){then};</script>')
 
 
 def _contour_rows(bowl: Bowl, levels=(0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0)) -> list[dict]:
@@ -71,3 +109,120 @@ def momentum_explorer(bowl: Bowl, theta0=(-2.0, 1.5), steps: int = 25, lrs=None,
              "mark": {"type": "text", "x": 5, "y": 12, "align": "left", "fontSize": 13},
              "encoding": {"text": {"field": "label"}}}]}
     return Explorer(spec, "Interactive in the HTML book (sliders for η and β); the static figure is below.")
+
+
+def _curve_rows(runs, index: dict[float, int], points: int) -> list[dict]:
+    """Each run's smoothed training loss at about `points` evenly spaced steps, as rows for a line mark."""
+    rows = []
+    for run in runs:
+        window = max(1, run.steps_per_epoch // 20)
+        smoothed = smooth(run.losses, window)
+        every = max(1, len(smoothed) // points)
+        rows += [{"i": index[run.lr], "seed": run.seed, "step": step + 1, "loss": float(f"{loss:.4g}")}
+                 for step, loss in enumerate(smoothed) if step % every == every - 1 and np.isfinite(loss)]
+    return rows
+
+
+def _rate_rows(sweep: Sweep) -> list[dict]:
+    """One row per LR: its colour, mean final loss and accuracy over the runs that did not diverge (None where all
+    diverged), its verdicts, and the sentence the explorer shows for it."""
+    rows = []
+    for i, lr in enumerate(sweep.lrs):
+        runs = sweep.by_lr(lr)
+        alive = [run for run in runs if not run.diverged]
+        accuracy = [100 * run.final_accuracy for run in alive]
+        verdicts = ", ".join(run.verdict or "-" for run in runs)
+        said = (f"test accuracy {np.mean(accuracy):.2f} % ({min(accuracy):.2f} – {max(accuracy):.2f} %)"
+                if accuracy else "every run diverged (stopped at step " + ", ".join(
+                    str(run.stopped_at) for run in runs) + "): no accuracy")
+        rows.append({"i": i, "lr": lr, "color": matplotlib.colors.to_hex(lr_color(lr)),
+                     "loss": float(np.mean([run.final_loss for run in alive])) if alive else None,
+                     "accuracy": float(np.mean(accuracy)) if accuracy else None,
+                     "diverged": len(alive) < len(runs),
+                     "label": f"η = {lr:.1e}: {verdicts}", "result": said})
+    return rows
+
+
+def _ticks(domain) -> list[float]:
+    """Log-axis ticks at 1, 2 and 5 of each decade inside `domain`: readable, and not a grid line per tick."""
+    return [m * 10.0 ** e for e in range(-6, 4) for m in (1, 2, 5) if domain[0] <= m * 10.0 ** e <= domain[1]]
+
+
+def _u_panel(field: str, title: str, rows: list[dict], good, log_y: bool) -> dict:
+    """One U-curve panel: the mean over seeds against LR, the good region shaded, rates where a run diverged
+    hatched, and a marker at the chosen rate."""
+    lrs = [r["lr"] for r in rows]
+    x = {"field": "lr", "type": "quantitative", "title": "learning rate η", "axis": {"format": ".0e", "values": [
+        10.0 ** e for e in range(-8, 3) if min(lrs) / 2 <= 10.0 ** e <= 2 * max(lrs)]},
+         "scale": {"type": "log", "domain": [min(lrs) / 10 ** 0.25, max(lrs) * 10 ** 0.25]}}
+    values = [r[field] for r in rows if r[field] is not None]
+    scale = {"type": "log"} if log_y else {"type": "linear", "zero": False}
+    y = {"field": field, "type": "quantitative", "title": title, "scale": scale}
+    if log_y and values:
+        y["axis"] = {"values": _ticks([min(values) / 1.5, max(values) * 1.5])}
+    bands = [{"lo": r["lr"] / 10 ** 0.1, "hi": r["lr"] * 10 ** 0.1} for r in rows if r["diverged"]]
+    layers = [
+        {"data": {"values": bands}, "mark": {"type": "rect", "fill": "url(#lrlab-hatch)", "stroke": "crimson",
+                                             "strokeOpacity": 0.4},
+         "encoding": {"x": {"field": "lo", "type": "quantitative", "scale": x["scale"]}, "x2": {"field": "hi"}}},
+        {"data": {"values": rows}, "transform": [{"filter": f"datum.{field} != null"}],
+         "mark": {"type": "line", "color": "#595959", "point": {"filled": True, "color": "#595959", "size": 30}},
+         "encoding": {"x": x, "y": y}},
+        {"data": {"values": rows}, "transform": [{"filter": "datum.i == pick"}],
+         "mark": {"type": "rule", "color": "#777777", "strokeDash": [4, 3]}, "encoding": {"x": x}},
+        {"data": {"values": rows}, "transform": [{"filter": f"datum.i == pick && datum.{field} != null"}],
+         "name": f"marker_{field}", "mark": {"type": "point", "filled": True, "size": 220, "stroke": "black",
+                                              "strokeWidth": 1},
+         "encoding": {"x": x, "y": y, "color": {"field": "color", "type": "nominal", "scale": None}}},
+    ]
+    if good:
+        layers.insert(0, {"data": {"values": [{"lo": good[0] / 10 ** 0.15, "hi": good[1] * 10 ** 0.15}]},
+                          "mark": {"type": "rect", "color": GOOD_BAND["color"], "opacity": 0.15},
+                          "encoding": {"x": {"field": "lo", "type": "quantitative", "scale": x["scale"]},
+                                       "x2": {"field": "hi"}}})
+    return {"width": 330, "height": 140, "layer": layers}
+
+
+def goldilocks_explorer(sweep: Sweep, points: int = 80) -> Explorer:
+    """Scrub through a real sweep: a slider over its learning rates shows the smoothed training loss of the chosen
+    rate's seeds (in the rate's colour; its neighbours faded behind), its verdicts and test accuracy, and a marker
+    on the U-curves of final loss and accuracy (good region shaded, rates where a run diverged hatched). The
+    chosen rate is kept in the page's URL as #lr=..., so a link can open it at a rate. Curves are downsampled to
+    about `points` steps per run, so the page stays small."""
+    sweep = Sweep(runs_of(sweep))
+    lrs = sweep.lrs
+    index = {lr: i for i, lr in enumerate(lrs)}
+    rates = _rate_rows(sweep)
+    start = min(range(len(lrs)), key=lambda i: abs(np.log(lrs[i] / sweep.best_lr())))
+    calm = [v for run in sweep.runs if not run.diverged for v in smooth(run.losses, 20) if np.isfinite(v)]
+    domain = [0.5 * min(calm), 2 * max(calm)] if calm else [0.01, 10]
+    role = "datum.i == pick ? 'chosen' : abs(datum.i - pick) == 1 ? 'neighbour' : 'other'"
+    curves = {
+        "width": 330, "height": 200, "data": {"values": _curve_rows(sweep.runs, index, points)},
+        "title": {"text": "the chosen rate's seeds (colour), its neighbours (grey)", "fontSize": 12,
+                  "fontWeight": "normal", "anchor": "start"},
+        "transform": [{"calculate": role, "as": "role"}, {"filter": "datum.role != 'other'"},
+                      {"lookup": "i", "from": {"data": {"values": rates}, "key": "i", "fields": ["color"]}}],
+        "mark": {"type": "line", "clip": True}, "name": "curves",
+        "encoding": {"x": {"field": "step", "type": "quantitative", "title": "training step"},
+                     "y": {"field": "loss", "type": "quantitative", "scale": {"type": "log", "domain": domain},
+                           "title": "training loss (smoothed)", "axis": {"values": _ticks(domain)}},
+                     "detail": [{"field": "i"}, {"field": "seed"}],
+                     "color": {"condition": {"test": "datum.role == 'chosen'", "field": "color", "type": "nominal",
+                                             "scale": None}, "value": "#c8c8c8"},
+                     "strokeWidth": {"condition": {"test": "datum.role == 'chosen'", "value": 2}, "value": 1.2},
+                     "order": {"condition": {"test": "datum.role == 'chosen'", "value": 1}, "value": 0}}}
+    label = {"width": 330, "height": 34, "data": {"values": rates}, "transform": [{"filter": "datum.i == pick"}],
+             "layer": [{"mark": {"type": "text", "align": "left", "x": 0, "y": 8, "fontSize": 13, "fontWeight": "bold"},
+                        "encoding": {"text": {"field": "label"}}},
+                       {"mark": {"type": "text", "align": "left", "x": 0, "y": 26, "fontSize": 12},
+                        "encoding": {"text": {"field": "result"}}}]}
+    good = sweep.good_region()
+    slider = {"input": "range", "min": 0, "max": len(lrs) - 1, "step": 1, "name": "learning rate: smaller ◂ ▸ larger "}
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+            "params": [{"name": "pick", "value": start, "bind": slider}],
+            "vconcat": [label, curves, _u_panel("loss", "final training loss", rates, good, log_y=True),
+                        _u_panel("accuracy", "test accuracy (%)", rates, good, log_y=False)],
+            "config": {"view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 11}}}
+    return Explorer(spec, "Interactive in the HTML book: a slider over this sweep's learning rates; the static "
+                          "figures are below.", url_state=("lr", "pick", lrs))
