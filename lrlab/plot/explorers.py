@@ -58,7 +58,8 @@ class Explorer:
                                    "signal": json.dumps(signal)}
             data = f' data-url-key="{key}" data-values="{[float(v) for v in values]}"'
         return (f'{HATCH_SVG}<div class="lrlab-explorer"{data}>'
-                f'<div class="lrlab-controls" id="{element}-controls"></div><div id="{element}"><em>{self.note}</em></div></div>{scripts}<script>'
+                f'<div class="lrlab-controls" id="{element}-controls"></div>'
+                f'<div id="{element}"><em>{self.note}</em></div></div>{scripts}<script>'
                 f'if (window.vegaEmbed) vegaEmbed("#{element}", {json.dumps(self.spec, separators=(",", ":"))}, '
                 f'{{actions: false, renderer: "svg", bind: "#{element}-controls"}}){then};</script>')
 
