@@ -209,7 +209,8 @@ def check(html: Path, screenshots: Path) -> list[str]:
     options.binary_location = os.environ.get("CHROME_BINARY") or "/usr/bin/chromium"
     for flag in CHROME_FLAGS:
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER") or "/usr/bin/chromedriver"), options=options)
+    chromedriver = os.environ.get("CHROMEDRIVER") or "/usr/bin/chromedriver"
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
     server, base = serve(html)
     screenshots.mkdir(parents=True, exist_ok=True)
     problems = []
