@@ -5,7 +5,7 @@ explorer, an interactive Vega figure) with its provenance written under it.
     training  loss_curves, lr_and_loss, sharpness_curves, adam_sharpness, range_test
     versus    metric_vs_lr, final_loss_vs_lr, accuracy_vs_lr, good_regions, batch_scaling, warmup_edge
     bowls     steps_1d, paths_2d, contraction, momentum (gradient descent on quadratics)
-    budgets   cooldowns, budgets (warmup-stable-decay against a schedule per budget)
+    branches  cooldowns, budgets (warmup-stable-decay against a schedule per budget)
     tuning    settled_rate, tuning_cost (optimizers that set their own step size)
     explorers momentum_explorer, goldilocks_explorer (Vega sliders that work in the static HTML)
 
@@ -13,7 +13,7 @@ matplotlib.pyplot is imported when the first figure is drawn, not before.
 """
 
 from lrlab.plot.bowls import contraction, momentum, paths_2d, steps_1d
-from lrlab.plot.budgets import budgets, cooldowns
+from lrlab.plot.branches import budgets, cooldowns
 from lrlab.plot.explorers import Explorer, goldilocks_explorer, momentum_explorer
 from lrlab.plot.style import (
     OPTIMIZER_COLORS,
