@@ -5,12 +5,13 @@
     print(result.table())
     lrlab.plot.loss_curves(result)
 
-Modules: claims (the book's checked sentences), config (TrainConfig), data (MNIST), model (CNN), optim (optimizers
-and schedules), hessian (sharpness from Hessian-vector products), noise (minibatch gradient noise), loop (the
-readable training loop, the reference), engine (the fast stacked loop sweeps use), runs (the Run record), sweeps,
-store (the run cache), plot (every figure), quadratic (gradient descent on a bowl), rangetest (the LR range test),
-parallel (sweeps on a process pool or a Dask cluster). `plot` and `hessian` are imported on first use, so that
-`import lrlab` (a worker, `python -m lrlab fetch-data`) loads neither matplotlib's pyplot nor SciPy.
+Modules: claims (the book's checked sentences), config (TrainConfig), data (MNIST), model (CNN), optim (optimizers,
+schedule-free AdamW and Prodigy included, and schedules, wsd included), hessian (sharpness from Hessian-vector
+products), noise (minibatch gradient noise), loop (the readable training loop, the reference: lrlab.train), engine
+(the fast stacked loop lrlab.sweep uses), runs (the Run record), sweeps, store (the run cache), plot (every figure),
+quadratic (gradient descent on a bowl), rangetest (the LR range test), parallel (sweeps on a process pool or a Dask
+cluster). `plot` and `hessian` are imported on first use, so that `import lrlab` (a worker, `python -m lrlab fetch-
+data`) loads neither matplotlib's pyplot nor SciPy.
 """
 
 import importlib
