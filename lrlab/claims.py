@@ -28,6 +28,7 @@ MODE_VARIABLE = "LRLAB_CLAIMS"  # "strict": a false claim is an error (the book 
 MISSING = "(not in your runs)"
 MARKED = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])+)\]\{\.claim #([A-Za-z][\w-]*)\}")  # [sentence]{.claim #key}
 KEY = re.compile(r"[A-Za-z][\w-]*")
+QUOTED = re.compile(r"\{glue(?::text)?\}`([^`]+)`")  # {glue:text}`name`: a number the prose quotes
 _GLUED: dict[str, str] = {}  # what glue() made of each name in this kernel, to print sentences as they read
 
 
@@ -40,20 +41,32 @@ def strict() -> bool:
     return os.environ.get(MODE_VARIABLE, "").strip().lower() == "strict" and active_profile() == "full"
 
 
-def marked_sentences(folders: tuple[Path, ...]) -> dict[str, tuple[str, str]]:
-    """{key: (chapter, sentence)} for every sentence marked [...]{.claim #key} in the notebooks in `folders`."""
-    found = {}
+def _markdown(folders: tuple[Path, ...]):
+    """(chapter, its Markdown text) for every notebook in `folders`."""
     for folder in folders:
         for path in sorted(Path(folder).glob("*.ipynb")):
             cells = json.loads(path.read_text()).get("cells", [])
-            text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-            found.update({key: (path.stem, sentence) for sentence, key in MARKED.findall(text)})
-    return found
+            yield path.stem, "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+def marked_sentences(folders: tuple[Path, ...]) -> dict[str, tuple[str, str]]:
+    """{key: (chapter, sentence)} for every sentence marked [...]{.claim #key} in the notebooks in `folders`."""
+    return {key: (chapter, sentence) for chapter, text in _markdown(folders) for sentence, key in MARKED.findall(text)}
+
+
+def quoted_names(folders: tuple[Path, ...]) -> set[str]:
+    """The glued names the notebooks in `folders` quote in their text, as {glue:text}`name`."""
+    return {name for _, text in _markdown(folders) for name in QUOTED.findall(text)}
 
 
 @functools.lru_cache(maxsize=4)
 def _book_sentences(cwd: str) -> dict[str, tuple[str, str]]:
     return marked_sentences((project_root() / "book", Path(cwd)))
+
+
+@functools.lru_cache(maxsize=4)
+def _book_quotes(cwd: str) -> set[str]:
+    return quoted_names((project_root() / "book", Path(cwd)))
 
 
 def readable(sentence: str) -> str:
@@ -114,7 +127,8 @@ def glue(name: str, value, form: str = "{}") -> str:
     value may be a function without arguments (a lambda): when it raises LookupError, TypeError or ValueError
     (formatting None included), or the value is
     None (a run the sentence quotes is missing from an edited sweep), the text is "(not in your runs)", and in the
-    book build that is a ClaimError: the book never publishes a number it does not have."""
+    book build, when a chapter's text quotes that name, it is a ClaimError: the book never publishes a number it
+    does not have (a name glued but quoted nowhere may be missing)."""
     if isinstance(value, dict):
         return ", ".join(glue(f"{name}_{key:g}" if isinstance(key, float) else f"{name}_{key}", item, form)
                          for key, item in value.items())
@@ -123,7 +137,7 @@ def glue(name: str, value, form: str = "{}") -> str:
         text = MISSING if value is None else form.format(value)
     except (LookupError, TypeError, ValueError):
         text = MISSING
-    if text == MISSING and strict():
+    if text == MISSING and strict() and name in _book_quotes(os.getcwd()):
         raise ClaimError(f"glue {name!r}: the number the text quotes is missing from this build's runs")
     _GLUED[name] = text
     try:

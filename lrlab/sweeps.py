@@ -281,9 +281,10 @@ class Sweep:
         """Give the prose the numbers of a sweep of one optimizer and schedule, as {glue:text}`NAME`:
         PREFIX_best_lr, PREFIX_best_loss (its mean final training loss), PREFIX_best_acc and PREFIX_best_acc_range
         (its seeds' mean test accuracy and range, in %), PREFIX_good (the good region, "1.0e-03 to 1.0e-02"),
-        PREFIX_good_width (in decades), PREFIX_first_diverged (where one is), and every LR's PREFIX_0.001_loss and
-        PREFIX_0.001_acc (means over its runs; the accuracy over those that did not diverge), the LR written with
-        :g. Returns the names."""
+        PREFIX_good_width (in decades), PREFIX_first_diverged, and every LR's PREFIX_0.001_loss and PREFIX_0.001_acc
+        (means over its runs; the accuracy over those that did not diverge), the LR written with :g. Every name is
+        glued, so the text's references always resolve: a number the runs lack (no rate diverged, every seed of a
+        rate did) reads "(not in your runs)", which the book build refuses. Returns the names."""
         names = []
 
         def put(name, value, form):  # value: a function, so that a number the runs lack reads "(not in your runs)"
@@ -299,12 +300,10 @@ class Sweep:
         put("best_acc_range", lambda: (min(best_accuracies()), max(best_accuracies())), "{0[0]:.2f} – {0[1]:.2f} %")
         put("good", self.good_region, "{0[0]:.1e} to {0[1]:.1e}")
         put("good_width", self.good_width, "{:.1f}")
-        if self.first_diverged() is not None:
-            put("first_diverged", self.first_diverged(), "{:.1e}")
-        for lr in self.lrs:
+        put("first_diverged", self.first_diverged, "{:.1e}")
+        for lr in self.lrs:  # every name, always: a number this sweep lacks reads "(not in your runs)"
             put(f"{lr:g}_loss", self.mean_final_loss(lr), "{:.4f}")
-            if self.accuracies(lr):
-                put(f"{lr:g}_acc", 100 * statistics.fmean(self.accuracies(lr)), "{:.2f} %")
+            put(f"{lr:g}_acc", lambda lr=lr: 100 * statistics.fmean(self.accuracies(lr)), "{:.2f} %")
         return names
 
     def lr_table(self) -> Table:

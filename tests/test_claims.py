@@ -88,13 +88,14 @@ def test_a_claim_about_a_run_an_edited_sweep_lacks_is_a_note_not_a_crash(chapter
         claim("ch-best", lambda: runs[1e-3] < runs[1e-4])
 
 
-def test_glue_of_a_missing_run_says_so_and_the_book_build_refuses_it(monkeypatch):
+def test_glue_of_a_missing_run_says_so_and_the_book_build_refuses_it_where_the_text_quotes_it(chapter, monkeypatch):
     runs = {1e-3: 0.02}
-    assert glue("low_loss", lambda: runs[1e-4], "{:.4f}") == "(not in your runs)"
+    assert glue("ch_ratio", lambda: runs[1e-4], "{:.4f}") == "(not in your runs)"
     assert glue("mid_loss", lambda: runs[1e-3], "{:.4f}") == "0.0200"
     monkeypatch.setenv("LRLAB_CLAIMS", "strict")
-    with pytest.raises(ClaimError, match="glue 'low_loss'"):
-        glue("low_loss", lambda: runs[1e-4], "{:.4f}")
+    with pytest.raises(ClaimError, match="glue 'ch_ratio'"):  # the chapter's text quotes {glue:text}`ch_ratio`
+        glue("ch_ratio", lambda: runs[1e-4], "{:.4f}")
+    assert glue("unquoted_loss", lambda: runs[1e-4], "{:.4f}") == "(not in your runs)"  # quoted nowhere: no harm
 
 
 def test_glue_of_a_dict_glues_each_entry_under_its_own_name(monkeypatch):
