@@ -247,13 +247,15 @@ class Sweep:
 
     def largest_trainable(self, bound: float) -> float | None:
         """The largest LR at which every run trained (see trains), or None where none did."""
-        good = [lr for lr in self.lrs if all(trains(run, bound) for run in self.by_lr(lr))]
-        return max(good, default=None)
+        return max((lr for lr in self.lrs if self._every_run_trains(lr, bound)), default=None)
 
     def first_untrainable(self, bound: float) -> float | None:
         """The smallest LR above the best one at which some run did not train: where the edge begins."""
         above = [lr for lr in self.lrs if lr > self.best_lr()]
-        return min((lr for lr in above if not all(trains(run, bound) for run in self.by_lr(lr))), default=None)
+        return min((lr for lr in above if not self._every_run_trains(lr, bound)), default=None)
+
+    def _every_run_trains(self, lr: float, bound: float) -> bool:
+        return all(trains(run, bound) for run in self.by_lr(lr))
 
     def settled_lrs(self) -> list[float]:
         """The step size each run settled on over its last epoch (see settled_lr), in the order of the runs."""
@@ -311,7 +313,7 @@ class Sweep:
         rows = []
         for lr in self.lrs:
             runs = self.by_lr(lr)
-            accuracies = sorted(run.final_accuracy for run in runs if not run.diverged)
+            accuracies = sorted(self.accuracies(lr))
             spread = f" ({format_accuracy(accuracies[0])} – {format_accuracy(accuracies[-1])})" if len(
                 accuracies) > 1 else ""
             rows.append({"lr": format_lr(lr), "runs": str(len(runs)),

@@ -11,6 +11,8 @@ Needs Debian's chromium and chromium-driver. Exit status 1 with a list of proble
 import argparse
 import functools
 import http.server
+import json
+import math
 import os
 import sys
 import threading
@@ -171,9 +173,6 @@ PAGE_LIMIT = 1_000_000  # bytes: a page with an explorer carries its data; it st
 def url_state_problems(driver, url: str, page: str, html: Path) -> list[str]:
     """For a page with a URL-state explorer: it opens at #lr=3e-2 (the nearest rate), moving the slider changes
     its curves, its marker and the URL, it also works opened from disk, and the page is under PAGE_LIMIT."""
-    import json
-    import math
-
     values = driver.execute_script(
         "const b = document.querySelector('.lrlab-explorer[data-url-key]'); return b && b.dataset.values;")
     if values is None:

@@ -131,7 +131,7 @@ def _rate_rows(sweep: Sweep) -> list[dict]:
     for i, lr in enumerate(sweep.lrs):
         runs = sweep.by_lr(lr)
         alive = [run for run in runs if not run.diverged]
-        accuracy = [100 * run.final_accuracy for run in alive]
+        accuracy = [100 * value for value in sweep.accuracies(lr)]
         verdicts = ", ".join(run.verdict or "-" for run in runs)
         said = (f"test accuracy {np.mean(accuracy):.2f} % ({min(accuracy):.2f} – {max(accuracy):.2f} %)"
                 if accuracy else "every run diverged (stopped at step " + ", ".join(
