@@ -18,7 +18,7 @@ VEGA_FILES := vega@6.4.0:vega.min.js:8f6a3587cf8d4f42c7e08120e3eb05d067e746d554e
 	vega-lite@6.4.3:vega-lite.min.js:35a9821df838825b05a6a73e9414b58747a1b18321583858ed903c66393a5c7e \
 	vega-embed@7.3.0:vega-embed.min.js:b1455caba2fb1a72fb46025ba0ba1316e2dbc7f0dd40a3f6040172bf9c08ba91
 
-.PHONY: book test lint lint-workflows unit slow notebooks data setup browser-check bench clean repository code-stamp
+.PHONY: book numerics test lint lint-workflows unit slow notebooks data setup browser-check bench clean repository code-stamp
 
 setup: $(STAMP)
 
@@ -36,6 +36,13 @@ data: $(STAMP)
 # so does any sentence whose claim the numbers contradict (LRLAB_CLAIMS=strict, see lrlab/claims.py).
 book: data $(MATHJAX) $(VEGA) code-stamp
 	LRLAB_CLAIMS=strict $(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+# The book built strictly under three floating-point numerics (this CPU as it is, another instruction set, one
+# thread), each with its own run cache, every chapter executed again: every claim must hold under all three. Prints
+# each claim's margin (how far from flipping) and writes _build/numerics/report.md; see tools/numerics.py. Run it
+# whenever chapters or training code change (README: how long it takes).
+numerics: data $(MATHJAX) $(VEGA) code-stamp
+	$(PY) tools/numerics.py
 
 # Vega's three UMD builds; vega-embed is copied last, so its presence means complete.
 $(VEGA):

@@ -5,7 +5,7 @@
     print(result.table())
     lrlab.plot.loss_curves(result)
 
-Modules: claims (the book's checked sentences), config (TrainConfig), data (MNIST), model (CNN), optim (optimizers,
+Modules: claims (the book's checked sentences), evidence (the checks they rest on, with margins), config (TrainConfig), data (MNIST), model (CNN), optim (optimizers,
 schedule-free AdamW and Prodigy included, and schedules, wsd included), hessian (sharpness from Hessian-vector
 products), noise (minibatch gradient noise), loop (the readable training loop, the reference: lrlab.train), engine
 (the fast stacked loop lrlab.sweep uses), runs (the Run record), sweeps, store (the run cache), plot (every figure),
@@ -20,6 +20,7 @@ from lrlab import noise, parallel, quadratic  # noqa: I001  (the modules a chapt
 from lrlab._version import __version__
 from lrlab.claims import ClaimError, claim, glue
 from lrlab.config import DEFAULTS, TrainConfig
+from lrlab.evidence import above, below, between, every, seed_count
 from lrlab.data import fetch_mnist, load_mnist, pick_device
 from lrlab.loop import train, train_epoch
 from lrlab.model import CNN
@@ -30,9 +31,9 @@ from lrlab.sweeps import Sweep, sweep, sweep_configs
 LAZY = ("plot", "hessian")  # modules imported when first used: lrlab.plot.loss_curves(...) imports lrlab.plot
 
 __all__ = [
-    "CNN", "ClaimError", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "__version__", "claim",
-    "fetch_mnist", "glue", "hessian", "load_mnist", "lr_range_test", "noise", "parallel", "pick_device", "plot",
-    "quadratic", "show_source", "sweep", "sweep_configs", "train", "train_epoch",
+    "CNN", "ClaimError", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "__version__", "above", "below",
+    "between", "claim", "every", "fetch_mnist", "glue", "hessian", "load_mnist", "lr_range_test", "noise", "parallel", "pick_device", "plot",
+    "quadratic", "seed_count", "show_source", "sweep", "sweep_configs", "train", "train_epoch",
 ]
 
 

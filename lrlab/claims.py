@@ -22,9 +22,11 @@ import re
 from pathlib import Path
 
 from lrlab.config import active_profile
+from lrlab.evidence import Check, every
 from lrlab.paths import project_root
 
 MODE_VARIABLE = "LRLAB_CLAIMS"  # "strict": a false claim is an error (the book build); anything else: a note
+REPORT_VARIABLE = "LRLAB_CLAIM_REPORT"  # a file: every claim checked appends a JSON line (make numerics reads it)
 MISSING = "(not in your runs)"
 MARKED = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])+)\]\{\.claim #([A-Za-z][\w-]*)\}")  # [sentence]{.claim #key}
 KEY = re.compile(r"[A-Za-z][\w-]*")
@@ -80,31 +82,49 @@ def claim(key: str, holds, *, evidence="") -> None:
     """Check the sentence marked `key` in the chapter's text against the numbers: print it with a check mark when it
     holds; when it does not, raise ClaimError in the book build, print a friendly note elsewhere.
 
-    holds and evidence may be values or functions without arguments (lambdas), called here: a LookupError,
-    TypeError or ValueError they raise (a run the sentence is about is missing from an edited sweep: no such key,
-    None where a number was, max() of nothing) counts as "does not hold"."""
+    holds: a truth value, or better a check (lrlab.below, above, between, seed_count; a list of them means every one),
+    which carries the numbers that decide it and its margin, printed with the sentence and in a failed build's
+    error, and recorded for `make numerics`. holds and evidence may also be functions without arguments (lambdas),
+    called here: a LookupError, TypeError or ValueError they raise (a run the sentence is about is missing from an
+    edited sweep: no such key, None where a number was, max() of nothing) counts as "does not hold"."""
     if not isinstance(key, str) or not KEY.fullmatch(key):
         raise ValueError(f"claim({key!r}, ...): the first argument is the key of a sentence marked "
                          "[the sentence]{.claim #key} in the chapter's Markdown, such as 'exp-best'")
     chapter, sentence = _book_sentences(os.getcwd()).get(key, (None, None))
     try:
         holds = holds() if callable(holds) else holds
+        holds = every(holds) if isinstance(holds, (list, tuple)) else holds
         evidence = evidence() if callable(evidence) else evidence
     except (LookupError, TypeError, ValueError) as missing:
         holds, evidence = False, f"a run it is about is missing: {missing}"
     if sentence is None and strict():
         raise ClaimError(f"claim {key!r} marks no sentence in the book's chapters: write the sentence in the "
                          f"Markdown as [the sentence]{{.claim #{key}}}")
+    numbers = "; ".join(filter(None, (str(evidence), str(holds) if isinstance(holds, Check) else "")))
+    _record(chapter, key, holds, numbers)
     said = readable(sentence) if sentence else f"the sentence marked {key!r}"
-    because = f" ({evidence})" if evidence else ""
+    because = f" ({numbers})" if numbers else ""
     if bool(holds):
         print(f"✓ {said}{because}: checked against this run")
     elif strict():
         raise ClaimError(f"{chapter}, claim {key!r}: the text says “{said}”, but this build's numbers say "
-                         f"otherwise{because}. Fix the text (or the experiment) before publishing.")
+                         f"otherwise{because or ' (the claim gave no numbers)'}. Fix the text (or the experiment) "
+                         "before publishing.")
     else:
         print(f"Note: the text says “{said}”; your numbers say otherwise{because}. That can happen when you change "
               "the settings (or in the quick smoke profile): the text describes the book's own settings.")
+
+
+def _record(chapter, key: str, holds, numbers: str) -> None:
+    """Append the claim's outcome, margin and numbers to $LRLAB_CLAIM_REPORT, where that is set (make numerics)."""
+    path = os.environ.get(REPORT_VARIABLE)
+    if not path:
+        return
+    check = holds if isinstance(holds, Check) else None
+    line = {"chapter": chapter, "key": key, "holds": bool(holds), "numbers": numbers,
+            "margin": check.margin if check else None, "unit": check.unit if check else None}
+    with open(path, "a") as report:
+        report.write(json.dumps(line) + "\n")
 
 
 class _Text:
