@@ -20,7 +20,7 @@ from lrlab import noise, parallel, quadratic  # noqa: I001  (the modules a chapt
 from lrlab._version import __version__
 from lrlab.claims import ClaimError, claim, glue
 from lrlab.config import DEFAULTS, TrainConfig
-from lrlab.evidence import above, below, between, every, seed_count
+from lrlab.evidence import above, below, between, every, every_run, mean_above, mean_below, most_runs, overlap, seed_count
 from lrlab.data import fetch_mnist, load_mnist, pick_device
 from lrlab.loop import train, train_epoch
 from lrlab.model import CNN
@@ -32,7 +32,7 @@ LAZY = ("plot", "hessian")  # modules imported when first used: lrlab.plot.loss_
 
 __all__ = [
     "CNN", "ClaimError", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "__version__", "above", "below",
-    "between", "claim", "every", "fetch_mnist", "glue", "hessian", "load_mnist", "lr_range_test", "noise", "parallel", "pick_device", "plot",
+    "between", "claim", "every", "every_run", "fetch_mnist", "glue", "mean_above", "mean_below", "most_runs", "overlap", "hessian", "load_mnist", "lr_range_test", "noise", "parallel", "pick_device", "plot",
     "quadratic", "seed_count", "show_source", "sweep", "sweep_configs", "train", "train_epoch",
 ]
 

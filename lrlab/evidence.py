@@ -5,6 +5,7 @@ Rules (the README's "claims that hold on any machine" says why; tests/test_evide
   1. A check is `value OP bound` (OP one of <, <=, >, >=) and is true exactly when that comparison is.
   2. Its margin is how far the value is from the bound, on the side that makes it true (negative: false), in units
      of `noise` where one is given (the seeds' spread of the deciding number: "spreads"), else relative to the bound.
+     `mean_below`/`mean_above` compare two sets of seeds' values by their means, with the larger range as noise.
   3. A count of seeds (`seed_count`) is a check whose margin is the seeds to spare: how many more seeds would have to
      come out the other way before the sentence is false (0: one more flips it).
   4. `every(checks)` holds when all hold; it is the failing check if one fails, else the one with the smallest
@@ -15,6 +16,7 @@ numerics check (`make numerics`) collects the margins of every claim under every
 
 import math
 import operator
+import statistics
 from dataclasses import dataclass
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -54,7 +56,7 @@ class Check:
     def __str__(self) -> str:
         words = f"{self.what}: " if self.what else ""
         if self.unit == "seeds":
-            return f"{words}{self.value:g} {self.op} {self.bound:g} seeds ({self.margin:g} to spare)"
+            return f"{words}{self.value:g} {self.op} {self.bound:g} ({self.margin:g} to spare)"
         noise = f", seeds' spread {self.noise:.3g}" if self.noise else ""
         return f"{words}{self.value:.4g} {self.op} {self.bound:.4g} (margin {self.margin:.2f} {self.unit}{noise})"
 
@@ -75,11 +77,48 @@ def between(value, low, high, *, noise=None, what: str = "") -> Check:
                   below(value, high, noise=noise, what=what, strict=False)])
 
 
+def mean_below(values, others, *, what: str = "") -> Check:
+    """The mean of `values` (one per seed) is below the mean of `others`; the noise is the larger of their two ranges
+    (largest minus smallest), so the margin says how many seed spreads apart the two means are."""
+    values, others = _values(values), _values(others)
+    return below(statistics.fmean(values), statistics.fmean(others), noise=max(_range(values), _range(others)),
+                 what=what)
+
+
+def mean_above(values, others, *, what: str = "") -> Check:
+    """The mean of `values` is above the mean of `others` (see mean_below)."""
+    values, others = _values(values), _values(others)
+    return above(statistics.fmean(values), statistics.fmean(others), noise=max(_range(values), _range(others)),
+                 what=what)
+
+
+def overlap(values, others, *, what: str = "") -> Check:
+    """The ranges (smallest to largest) of two sets of seeds' values overlap, so these seeds cannot tell the two
+    apart: the check is that the smaller of the two reaches across (max of each minus min of the other) is >= 0,
+    in units of the larger range."""
+    values, others = _values(values), _values(others)
+    reach = min(max(values) - min(others), max(others) - min(values))
+    return above(reach, 0.0, noise=max(_range(values), _range(others)), what=what or "the ranges' overlap",
+                 strict=False)
+
+
 def seed_count(count: int, at_least: int, *, of: int, what: str = "seeds") -> Check:
-    """Rule 3: `count` of `of` seeds did something, and the sentence needs at least `at_least` of them."""
+    """Rule 3: `count` of `of` seeds (or runs) did something, and the sentence needs at least `at_least` of them."""
     if not 0 <= count <= of or not 0 <= at_least <= of:
         raise ValueError(f"seeds({count}, at_least={at_least}, of={of}): counts lie between 0 and of")
     return Check(count, ">=", at_least, what=f"{what} ({count} of {of})", unit="seeds")
+
+
+def every_run(flags, *, what: str = "runs") -> Check:
+    """Rule 3 for "every run ...": each flag says whether one run (one seed) did it; none to spare."""
+    flags = _flags(flags)
+    return seed_count(sum(flags), len(flags), of=len(flags), what=what)
+
+
+def most_runs(flags, *, what: str = "runs") -> Check:
+    """Rule 3 for "most runs ...": more than half of the flags are true."""
+    flags = _flags(flags)
+    return seed_count(sum(flags), len(flags) // 2 + 1, of=len(flags), what=what)
 
 
 def every(checks) -> Check:
@@ -89,6 +128,24 @@ def every(checks) -> Check:
         raise ValueError("every() of no checks: the runs the claim is about are missing")
     failed = [check for check in checks if not check]
     return failed[0] if failed else min(checks, key=lambda check: check.margin)
+
+
+def _flags(flags) -> list[bool]:
+    flags = [bool(flag) for flag in flags]
+    if not flags:
+        raise ValueError("a count of no runs: the runs the claim is about are missing")
+    return flags
+
+
+def _values(values) -> list[float]:
+    values = [float(value) for value in values]
+    if not values:
+        raise ValueError("a mean of no values: the runs the claim compares are missing")
+    return values
+
+
+def _range(values: list[float]) -> float:
+    return max(values) - min(values)
 
 
 def _noise(noise):

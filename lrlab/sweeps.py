@@ -245,17 +245,24 @@ class Sweep:
         test = all if every else any
         return min((lr for lr in self.lrs if test(run.diverged for run in self.by_lr(lr))), default=None)
 
-    def largest_trainable(self, bound: float) -> float | None:
-        """The largest LR at which every run trained (see trains), or None where none did."""
-        return max((lr for lr in self.lrs if self._every_run_trains(lr, bound)), default=None)
+    def largest_trainable(self, bound: float, most: bool = False) -> float | None:
+        """The largest LR at which every run (most=True: more than half of its runs, its seeds) trained (see
+        trains), or None where none did."""
+        return max((lr for lr in self.lrs if self._trains_at(lr, bound, most)), default=None)
 
-    def first_untrainable(self, bound: float) -> float | None:
-        """The smallest LR above the best one at which some run did not train: where the edge begins."""
+    def first_untrainable(self, bound: float, most: bool = False) -> float | None:
+        """The smallest LR above the best one at which some run (most=True: at least half of its runs) did not
+        train: where the edge begins."""
         above = [lr for lr in self.lrs if lr > self.best_lr()]
-        return min((lr for lr in above if not self._every_run_trains(lr, bound)), default=None)
+        return min((lr for lr in above if not self._trains_at(lr, bound, most)), default=None)
 
-    def _every_run_trains(self, lr: float, bound: float) -> bool:
-        return all(trains(run, bound) for run in self.by_lr(lr))
+    def trained_count(self, lr: float, bound: float) -> int:
+        """How many runs at this LR (its seeds) trained (see trains)."""
+        return sum(trains(run, bound) for run in self.by_lr(lr))
+
+    def _trains_at(self, lr: float, bound: float, most: bool) -> bool:
+        runs = self.by_lr(lr)
+        return 2 * self.trained_count(lr, bound) > len(runs) if most else all(trains(run, bound) for run in runs)
 
     def settled_lrs(self) -> list[float]:
         """The step size each run settled on over its last epoch (see settled_lr), in the order of the runs."""
@@ -269,6 +276,10 @@ class Sweep:
         if not runs:
             raise LookupError(f"no run with seed={seed}; the sweep has seeds {sorted({r.seed for r in self.runs})}")
         return expected_best_of([CHANCE_ACCURACY if r.diverged else r.final_accuracy for r in runs], k)
+
+    def final_losses(self, lr: float) -> list[float]:
+        """The final training losses at this LR of the runs that did not diverge (a diverged run has none)."""
+        return [run.final_loss for run in self.by_lr(lr) if not run.diverged]
 
     def accuracies(self, lr: float) -> list[float]:
         """The final test accuracies at this LR of the runs that did not diverge (a diverged run has none)."""

@@ -28,12 +28,29 @@ def test_rule_2_the_margin_is_the_distance_to_the_bound_in_spreads_or_relative()
     assert below(math.inf, 2.0).margin == -math.inf and not below(math.nan, 2.0)
 
 
+def test_rule_2_means_of_seeds_are_compared_in_units_of_their_larger_range():
+    check = lrlab.mean_below([0.10, 0.12, 0.11], [0.20, 0.16, 0.18])
+    assert check and check.value == pytest.approx(0.11) and check.bound == pytest.approx(0.18)
+    assert check.noise == pytest.approx(0.04) and check.margin == pytest.approx(1.75)
+    assert not lrlab.mean_above([0.10, 0.12], [0.2]) and lrlab.mean_above([3.0], [2.0]).unit == "relative"
+    with pytest.raises(ValueError, match="no values"):
+        lrlab.mean_below([], [1.0])
+
+
 def test_rule_3_a_seed_count_reports_the_seeds_to_spare():
     check = seed_count(3, 2, of=3, what="seeds trained")
     assert check and check.margin == 1 and check.unit == "seeds" and "3 of 3" in str(check)
     assert not seed_count(1, 2, of=3)
     with pytest.raises(ValueError, match="between 0 and of"):
         seed_count(4, 2, of=3)
+
+
+def test_rule_3_every_run_and_most_runs_count_flags():
+    assert lrlab.every_run([True, True, True]).margin == 0 and not lrlab.every_run([True, False])
+    assert lrlab.most_runs([True, True, False]) and lrlab.most_runs([True, True, False]).margin == 0
+    assert lrlab.most_runs([True] * 5).margin == 2 and not lrlab.most_runs([True, False])
+    with pytest.raises(ValueError):
+        lrlab.every_run([])
 
 
 def test_rule_4_every_is_the_failing_check_or_else_the_weakest():
@@ -72,5 +89,20 @@ def test_every_claim_is_recorded_with_its_margin_where_the_numerics_check_asks(c
     claim("hv", False, evidence="one number")
     first, second = [json.loads(line) for line in report.read_text().splitlines()]
     assert first == {"chapter": "toy", "key": "hv", "holds": True, "margin": 0, "unit": "seeds",
-                     "numbers": "seeds trained (2 of 3): 2 >= 2 seeds (0 to spare)"}
+                     "numbers": "seeds trained (2 of 3): 2 >= 2 (0 to spare)"}
     assert second["holds"] is False and second["margin"] is None and second["numbers"] == "one number"
+
+
+def test_overlap_is_measured_in_the_larger_range():
+    assert lrlab.overlap([97.0, 97.6], [97.4, 98.2]).margin == pytest.approx(0.2 / 0.8)
+    assert not lrlab.overlap([97.0, 97.2], [97.4, 98.2]) and lrlab.overlap([1.0], [1.0])
+
+
+def test_in_the_numerics_report_mode_a_false_claim_is_recorded_and_the_build_goes_on(chapter, tmp_path, monkeypatch,
+                                                                                      capsys):
+    report = tmp_path / "claims.jsonl"
+    monkeypatch.setenv("LRLAB_CLAIM_REPORT", str(report))
+    monkeypatch.setenv("LRLAB_CLAIMS", "report")
+    claim("hv", lrlab.below(1.66, 1.5))
+    assert "Note: the text says “It hovers near 2/eta”" in capsys.readouterr().out
+    assert json.loads(report.read_text())["holds"] is False

@@ -18,7 +18,7 @@ from lrlab.plot.style import (
     runs_of,
     subplots,
 )
-from lrlab.sweeps import Sweep
+from lrlab.sweeps import Sweep, trains
 
 
 def _by_lr(runs, metric):
@@ -151,13 +151,15 @@ def batch_scaling(runs, base_lrs: dict[str, float], batch_sizes):
     return annotate_runs(fig, runs)
 
 
-def warmup_edge(runs, bound: float):
-    """One panel per optimizer: a grid of peak LR (columns) by warm-up length (rows), each cell its run's outcome
-    with its final training loss written in it: trained (green), stalled at or above `bound` (grey), diverged
-    (hatched, no value). The largest LR that trained in each row is outlined."""
-    from matplotlib.patches import Rectangle
+TRAINED, SOME_TRAINED, STALLED = "#a6d96a", "#e6f5d0", "0.85"  # warm-up cells: every / some / no seed trained
 
-    from lrlab.sweeps import trains
+
+def warmup_edge(runs, bound: float):
+    """One panel per optimizer: a grid of peak LR (columns) by warm-up length (rows). Each cell counts its seeds:
+    how many trained (did not diverge, final loss < `bound`), and how many diverged. Green: every seed trained;
+    pale green: some did; grey: none did; hatched: every seed diverged. Outlined in each row: the largest LR at which
+    most seeds trained (lrlab.sweeps.trains, the same test as Sweep.largest_trainable(bound, most=True))."""
+    from matplotlib.patches import Rectangle
 
     runs = runs_of(runs)
     optimizers = list(dict.fromkeys(run.optimizer for run in runs))
@@ -166,29 +168,36 @@ def warmup_edge(runs, bound: float):
         members = [run for run in runs if run.optimizer == optimizer]
         lrs = sorted({run.lr for run in members})
         warmups = sorted({run.config.warmup_steps for run in members})
-        for run in members:
-            x, y = lrs.index(run.lr), warmups.index(run.config.warmup_steps)
-            if run.diverged:
-                ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, **DIVERGED_STYLE))
-                ax.text(x, y, "diverged", ha="center", va="center", fontsize=9, color="crimson")
-                continue
-            color = "#a6d96a" if trains(run, bound) else "0.85"
-            ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=color, edgecolor="white", lw=1.5))
-            ax.text(x, y, f"{run.final_loss:.2f}", ha="center", va="center", fontsize=10)
-        for y, warmup in enumerate(warmups):  # outline the edge: the largest LR of the row that trained
-            trained = [run.lr for run in members if run.config.warmup_steps == warmup and trains(run, bound)]
-            if trained:
-                ax.add_patch(Rectangle((lrs.index(max(trained)) - 0.5, y - 0.5), 1, 1, fill=False, ec="k", lw=2))
-        total = max(len(run.step_lrs) for run in members if not run.diverged) if any(
-            not run.diverged for run in members) else 0
+        for y, warmup in enumerate(warmups):
+            row = [run for run in members if run.config.warmup_steps == warmup]
+            most = [lr for lr in lrs if _warmup_cell(ax, lrs.index(lr), y, [r for r in row if r.lr == lr], bound)]
+            if most:  # outline the edge: the largest LR of the row at which most seeds trained
+                ax.add_patch(Rectangle((lrs.index(max(most)) - 0.5, y - 0.5), 1, 1, fill=False, ec="k", lw=2))
+        total = max((len(run.step_lrs) for run in members if not run.diverged), default=0)
         ax.set(xlim=(-0.5, len(lrs) - 0.5), ylim=(-0.5, len(warmups) - 0.5), xticks=range(len(lrs)),
                xticklabels=[f"{lr:.2g}" for lr in lrs], yticks=range(len(warmups)),
                yticklabels=[f"{w} ({w / total:.0%})" if total else str(w) for w in warmups],
                xlabel=f"peak learning rate η ({optimizer})", ylabel="warm-up steps")
-        ax.set_title(f"{optimizer}: final training loss of each run")
-    handles = [Rectangle((0, 0), 1, 1, facecolor="#a6d96a"), Rectangle((0, 0), 1, 1, facecolor="0.85"),
-               Rectangle((0, 0), 1, 1, **DIVERGED_STYLE), Rectangle((0, 0), 1, 1, fill=False, ec="k", lw=2)]
+        seeds = len({run.seed for run in members})
+        ax.set_title(f"{optimizer}: how many of {seeds} seeds trained (final loss < {bound:g})")
+    handles = [Rectangle((0, 0), 1, 1, facecolor=color) for color in (TRAINED, SOME_TRAINED, STALLED)]
+    handles += [Rectangle((0, 0), 1, 1, **DIVERGED_STYLE), Rectangle((0, 0), 1, 1, fill=False, ec="k", lw=2)]
     fig.subplots_adjust(hspace=0.6)
-    bottom_legend(fig, handles, [f"trained: final loss < {bound:g}", f"stalled: final loss ≥ {bound:g}",
-                                 "diverged: stopped, no value", "outlined: the largest rate that trained"], ncol=2)
+    bottom_legend(fig, handles, ["every seed trained", "some seeds trained", "no seed trained",
+                                 "every seed diverged", "outlined: largest rate most seeds trained at"], ncol=2)
     return annotate_runs(fig, runs)
+
+
+def _warmup_cell(ax, x: int, y: int, cell: list, bound: float) -> bool:
+    """Draw one cell of warmup_edge (its seeds' count of trained and diverged runs); whether most seeds trained."""
+    from matplotlib.patches import Rectangle
+
+    trained, diverged = sum(trains(run, bound) for run in cell), sum(run.diverged for run in cell)
+    if cell and diverged == len(cell):
+        ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, **DIVERGED_STYLE))
+    else:
+        color = TRAINED if trained == len(cell) else SOME_TRAINED if trained else STALLED
+        ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=color, edgecolor="white", lw=1.5))
+    text = f"{trained}/{len(cell)} trained" + (f"\n{diverged} diverged" if diverged else "")
+    ax.text(x, y, text, ha="center", va="center", fontsize=9, color="crimson" if diverged == len(cell) else "black")
+    return 2 * trained > len(cell)
