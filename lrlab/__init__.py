@@ -5,8 +5,9 @@
     print(result.table())
     lrlab.plot.loss_curves(result)
 
-Modules: claims (the book's checked sentences), evidence (the checks they rest on, with margins), config (TrainConfig), data (MNIST), model (CNN), optim (optimizers,
-schedule-free AdamW and Prodigy included, and schedules, wsd included), hessian (sharpness from Hessian-vector
+Modules: claims (the book's checked sentences), evidence (the checks they rest on, with their margins), config
+(TrainConfig), data (MNIST), model (CNN), optim (optimizers, schedule-free AdamW and Prodigy included, and
+schedules, wsd included), hessian (sharpness from Hessian-vector
 products), noise (minibatch gradient noise), loop (the readable training loop, the reference: lrlab.train), engine
 (the fast stacked loop lrlab.sweep uses), runs (the Run record), sweeps, store (the run cache), plot (every figure),
 quadratic (gradient descent on a bowl), rangetest (the LR range test), parallel (sweeps on a process pool or a Dask
@@ -20,8 +21,20 @@ from lrlab import noise, parallel, quadratic  # noqa: I001  (the modules a chapt
 from lrlab._version import __version__
 from lrlab.claims import ClaimError, claim, glue
 from lrlab.config import DEFAULTS, TrainConfig
-from lrlab.evidence import above, below, between, every, every_run, mean_above, mean_below, most_runs, overlap, seed_count
 from lrlab.data import fetch_mnist, load_mnist, pick_device
+from lrlab.evidence import (
+    above,
+    below,
+    between,
+    every,
+    every_run,
+    mean_above,
+    mean_below,
+    mean_near,
+    most_runs,
+    overlap,
+    seed_count,
+)
 from lrlab.loop import train, train_epoch
 from lrlab.model import CNN
 from lrlab.rangetest import RangeTest, lr_range_test
@@ -32,7 +45,8 @@ LAZY = ("plot", "hessian")  # modules imported when first used: lrlab.plot.loss_
 
 __all__ = [
     "CNN", "ClaimError", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "__version__", "above", "below",
-    "between", "claim", "every", "every_run", "fetch_mnist", "glue", "mean_above", "mean_below", "most_runs", "overlap", "hessian", "load_mnist", "lr_range_test", "noise", "parallel", "pick_device", "plot",
+    "between", "claim", "every", "every_run", "fetch_mnist", "glue", "hessian", "load_mnist", "lr_range_test",
+    "mean_above", "mean_below", "mean_near", "most_runs", "noise", "overlap", "parallel", "pick_device", "plot",
     "quadratic", "seed_count", "show_source", "sweep", "sweep_configs", "train", "train_epoch",
 ]
 

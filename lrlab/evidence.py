@@ -8,8 +8,9 @@ Rules (the README's "claims that hold on any machine" says why; tests/test_evide
      `mean_below`/`mean_above` compare two sets of seeds' values by their means, with the larger range as noise.
   3. A count of seeds (`seed_count`) is a check whose margin is the seeds to spare: how many more seeds would have to
      come out the other way before the sentence is false (0: one more flips it).
-  4. `every(checks)` holds when all hold; it is the failing check if one fails, else the one with the smallest
-     margin, so a claim over many comparisons reports its weakest.
+  4. `every(checks)` holds when all hold; it is the failing check if one fails, else the weakest, so a claim over
+     many comparisons reports that one: the smallest margin in the most telling unit present (spreads, then
+     relative, then seeds: a count of "every run" always has 0 to spare, which says little).
 A claim given a check prints its numbers (a failed strict build says which number decided it), and the book's
 numerics check (`make numerics`) collects the margins of every claim under every numerics.
 """
@@ -19,6 +20,7 @@ import operator
 import statistics
 from dataclasses import dataclass
 
+UNITS = ("spreads", "relative", "seeds")  # margins' units, most telling first (rule 4)
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
@@ -85,6 +87,14 @@ def mean_below(values, others, *, what: str = "") -> Check:
                  what=what)
 
 
+def mean_near(values, others, within: float, *, what: str = "") -> Check:
+    """The means of two sets of seeds' values differ by less than `within` (as "within half a point": 0.005), in
+    units of their larger range."""
+    values, others = _values(values), _values(others)
+    return below(abs(statistics.fmean(values) - statistics.fmean(others)), within,
+                 noise=max(_range(values), _range(others)), what=what or "difference of the means")
+
+
 def mean_above(values, others, *, what: str = "") -> Check:
     """The mean of `values` is above the mean of `others` (see mean_below)."""
     values, others = _values(values), _values(others)
@@ -127,7 +137,7 @@ def every(checks) -> Check:
     if not checks:
         raise ValueError("every() of no checks: the runs the claim is about are missing")
     failed = [check for check in checks if not check]
-    return failed[0] if failed else min(checks, key=lambda check: check.margin)
+    return failed[0] if failed else min(checks, key=lambda check: (UNITS.index(check.unit), check.margin))
 
 
 def _flags(flags) -> list[bool]:

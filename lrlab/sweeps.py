@@ -5,7 +5,7 @@ import json
 import math
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from lrlab import parallel, store
@@ -13,6 +13,7 @@ from lrlab.claims import glue
 from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
 from lrlab.data import pick_device
 from lrlab.engine import train_stack
+from lrlab.evidence import Check, mean_below
 from lrlab.runs import Run
 
 GOOD_FACTOR = 2.0  # a run is "good" when its final training loss is within 2x of the best run's
@@ -43,8 +44,18 @@ def validate_lrs(lrs) -> list[float]:
     return parsed
 
 
+UNGROUPED = ("lr", "seed", "test_every")  # config fields that runs compared in one verdict group may differ in
+
+
+def verdict_group(config: TrainConfig) -> tuple:
+    """The runs a run is compared with: those whose config equals its own in every field but lr, seed and test_every
+    (the same optimizer, schedule, warm-up, budget, batch size, data...), so that a 1-epoch run is never called
+    too-high for losing to a 4-epoch run at the same rate."""
+    return tuple((name, value) for name, value in sorted(asdict(config).items()) if name not in UNGROUPED)
+
+
 def verdicts(runs: list[Run]) -> list[str]:
-    """Label each run, comparing it with the best run of its group (same optimizer and schedule).
+    """Label each run, comparing it with the best run of its group (verdict_group: every setting but lr and seed).
 
     Rules, in order:
       1. diverged  - the run stopped early: its loss became non-finite or exceeded 10x its first loss.
@@ -55,7 +66,7 @@ def verdicts(runs: list[Run]) -> list[str]:
       5. too-high  - otherwise, when its LR is above the best run's: it bounces around or stalls.
     """
     def group(run):
-        return (run.config.optimizer, run.config.schedule, run.config.warmup_steps)
+        return verdict_group(run.config)
 
     best = {}
     for run in runs:
@@ -280,6 +291,12 @@ class Sweep:
     def final_losses(self, lr: float) -> list[float]:
         """The final training losses at this LR of the runs that did not diverge (a diverged run has none)."""
         return [run.final_loss for run in self.by_lr(lr) if not run.diverged]
+
+    def lower(self, lr: float, other: float) -> Check:
+        """The check that the mean final loss at `lr` is below that at `other` (over the seeds that did not
+        diverge), with the seeds' spread as its noise (lrlab.evidence.mean_below)."""
+        return mean_below(self.final_losses(lr), self.final_losses(other),
+                          what=f"mean final loss, {parse_lr(lr):.1e} vs {parse_lr(other):.1e}")
 
     def accuracies(self, lr: float) -> list[float]:
         """The final test accuracies at this LR of the runs that did not diverge (a diverged run has none)."""

@@ -34,7 +34,12 @@ def _bound(statement: ast.stmt) -> set[str]:
 
 
 def _read(statement: ast.stmt) -> set[str]:
-    return {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    """The names a statement reads from the chapter: its loads, less the names local to its comprehensions and
+    lambdas (`for name in ...` inside a comprehension reads no chapter variable called name)."""
+    local = {n.id for node in ast.walk(statement) if isinstance(node, ast.comprehension)
+             for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+    local |= {a.arg for node in ast.walk(statement) if isinstance(node, ast.Lambda) for a in node.args.args}
+    return {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - local
 
 
 def count(path: Path) -> tuple[int, int]:

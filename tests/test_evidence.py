@@ -37,6 +37,12 @@ def test_rule_2_means_of_seeds_are_compared_in_units_of_their_larger_range():
         lrlab.mean_below([], [1.0])
 
 
+def test_mean_near_is_the_difference_of_the_means_against_a_tolerance():
+    check = lrlab.mean_near([0.975, 0.973], [0.972, 0.976], 0.005)
+    assert check and check.value == pytest.approx(0.0) and check.noise == pytest.approx(0.004)
+    assert not lrlab.mean_near([0.98], [0.97], 0.005)
+
+
 def test_rule_3_a_seed_count_reports_the_seeds_to_spare():
     check = seed_count(3, 2, of=3, what="seeds trained")
     assert check and check.margin == 1 and check.unit == "seeds" and "3 of 3" in str(check)
@@ -58,6 +64,8 @@ def test_rule_4_every_is_the_failing_check_or_else_the_weakest():
     assert every([strong, weak]) is weak
     assert every([strong, failing, weak]) is failing and not every([strong, failing])
     assert every(below(x, 10) for x in (1, 2, 3)).value == 3
+    thin_count, wide_spread = lrlab.every_run([True]), below(0.1, 0.5, noise=0.1)  # 0 seeds to spare, 4 spreads
+    assert every([thin_count, wide_spread, below(1, 10)]) is wide_spread  # spreads tell most, then relative
     with pytest.raises(ValueError, match="no checks"):
         every([])
 

@@ -37,8 +37,8 @@ def test_bad_lr_lists_raise_a_clear_error_before_anything_runs(lrs, message, mon
         sweep(lrs)
 
 
-def _run(lr, final_loss, diverged=False, optimizer="adam"):
-    return Run(config=TrainConfig(lr=lr, optimizer=optimizer), losses=[2.3], step_lrs=[lr],
+def _run(lr, final_loss, diverged=False, optimizer="adam", **settings):
+    return Run(config=TrainConfig(lr=lr, optimizer=optimizer, **settings), losses=[2.3], step_lrs=[lr],
                train_loss=[] if diverged else [final_loss], test_loss=[], test_accuracy=[], seconds=1.0,
                samples_per_s=1.0, device="cpu", diverged=diverged)
 
@@ -47,6 +47,14 @@ def test_verdicts_follow_the_documented_rules():
     runs = [_run(1e-4, 0.30), _run(1e-3, 0.05), _run(3e-3, 0.09), _run(1e-2, 0.20), _run(1.0, 0, diverged=True),
             _run(1e-1, 0.5, optimizer="sgd")]
     assert verdicts(runs) == ["too-low", "good", "good", "too-high", "diverged", "good"]
+
+
+def test_verdicts_compare_like_with_like_every_setting_but_the_rate_and_the_seed():
+    """A sweep that mixes budgets and batch sizes: each run is judged against its own budget and batch size only."""
+    runs = [_run(1e-3, 0.05, epochs=4), _run(3e-3, 0.04, epochs=4),  # the long budget reaches lower losses
+            _run(1e-3, 0.20, epochs=1), _run(3e-3, 0.15, epochs=1),  # the short one: best at 3e-3 for its budget
+            _run(1e-3, 0.30, batch_size=512, seed=1), _run(1e-2, 0.12, batch_size=512, seed=2, test_every=1)]
+    assert verdicts(runs) == ["good", "good", "good", "good", "too-low", "good"]
 
 
 def test_sweep_runs_every_lr_and_seed_and_goes_on_after_a_divergence():

@@ -15,8 +15,9 @@ when `make book` (strict) would pass under each.
 Variants: native (this CPU as it is: the default run cache, and _build/html is the book `make book` publishes);
 avx2 (PyTorch's and oneDNN's AVX2 code paths), replaced by pre-avx2 (PyTorch's own kernels without vector
 instructions, oneDNN's AVX ones: measured to change the runs' last digits, at little cost) on a CPU whose native
-paths already are AVX2; one-thread (one OpenMP thread: another reduction order; on 2 cores it changed nothing in a
-short test, on the Intel machine of issue 20 it did). Each keeps its run cache in .lrlab-cache-VARIANT and its pages in _build/numerics/VARIANT.
+paths already are AVX2; one-thread (one OpenMP thread: another reduction order; on 2 cores it changed nothing in
+a short test, on the Intel machine of issue 20 it did). Each keeps its run cache in .lrlab-cache-VARIANT and its
+pages in _build/numerics/VARIANT.
 """
 
 import argparse
