@@ -1,6 +1,8 @@
 """The readable training loop: one model, one optimizer, one schedule, one batch at a time.
 
-This is the reference, and it carries no speed tricks. `lrlab.train` runs it, the experiment chapter prints its
+This is the reference: no stacking, no allocator or memory-layout tricks (its optimizers are the same
+`lrlab.optim.make_optimizer` the engine uses, torch's fused Adam and SGD kernels included: the same update rule in
+one call). `lrlab.train` runs it, the experiment chapter prints its
 source, and the fast engine that sweeps use (`lrlab.engine`, whose docstring lists how it differs) is tested against
 it, step for step.
 """
@@ -81,7 +83,8 @@ def train(lr: float = DEFAULTS.lr, *, optimizer: str = DEFAULTS.optimizer, epoch
     """Train the CNN on MNIST with one learning rate, with the plain reference loop, and return its Run; the
     defaults are the seed's experiment.
 
-    lr: learning rate η (a number, or a string such as "1e-3"). optimizer: sgd, momentum, rmsprop or adam.
+    lr: learning rate η (a number, or a string such as "1e-3"). optimizer: one of lrlab.config.OPTIMIZERS (sgd,
+    momentum, rmsprop, adam, schedule-free, prodigy).
     epochs: passes over the training images. batch_size: images per update. train_size / test_size: a fixed
     subset of the images (None: all). seed: initial weights and batch order. schedule: constant, step, cosine,
     onecycle, wsd or wsd-sqrt. warmup_steps: a linear warm-up in front (0: none). decay_fraction: the share of

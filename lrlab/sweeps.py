@@ -302,7 +302,7 @@ class Sweep:
         """The final test accuracies at this LR of the runs that did not diverge (a diverged run has none)."""
         return [run.final_accuracy for run in self.by_lr(lr) if not run.diverged]
 
-    def good_width(self) -> float:
+    def good_width(self) -> float | None:
         """How wide the good region is, in decades of the LR (0: one rate; None: there is none)."""
         region = self.good_region()
         return math.log10(region[1] / region[0]) if region else None
@@ -418,7 +418,8 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int =
     """Train the CNN on MNIST once per (optimizer, lr, seed), with the same settings otherwise; return a Sweep.
 
     lrs: the learning rates, a list such as [1e-4, 1e-3, 1e-2] ("1e-3" in quotes works too).
-    optimizer: sgd, momentum, rmsprop or adam, or a list of them. seeds: one run per seed for every LR.
+    optimizer: one of lrlab.config.OPTIMIZERS (sgd, momentum, rmsprop, adam, schedule-free, prodigy), or a list of
+    them. seeds: one run per seed for every LR.
     epochs, batch_size, train_size, test_size, schedule, warmup_steps, decay_fraction, test_every: as in
     lrlab.TrainConfig
     (defaults: the seed's experiment). cache: load finished runs from the run cache and save new ones (LRLAB_CACHE).
