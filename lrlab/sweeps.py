@@ -133,10 +133,26 @@ def trains(run: Run, bound: float) -> bool:
     return not run.diverged and run.final_loss < bound
 
 
+PRODIGY_BETAS = (0.9, 0.999)  # prodigyopt.Prodigy's defaults, which lrlab uses (lrlab.optim.make_optimizer)
+
+
+def adam_steps(run: Run) -> list[float]:
+    """Each step's size in Adam's units: the learning rate at which torch's Adam, with its bias correction, would take
+    the same step. For every optimizer but Prodigy that is its recorded rate. Prodigy by default has no bias
+    correction (prodigyopt's use_bias_correction=False): its step is d * lr * m / sqrt(v), where Adam's is
+    lr * m_hat / sqrt(v_hat) = lr * sqrt(1 - b2^t) / (1 - b1^t) * m / sqrt(v). So Prodigy's d * lr at step t (what
+    lrlab records) is Adam's rate d * lr * (1 - b1^t) / sqrt(1 - b2^t): 3.2 times d * lr at t = 1, 1.9 times at
+    t = 313, 1.5 times at t = 626."""
+    if run.optimizer != "prodigy":
+        return list(run.step_lrs)
+    b1, b2 = PRODIGY_BETAS
+    return [lr * (1 - b1 ** t) / math.sqrt(1 - b2 ** t) for t, lr in enumerate(run.step_lrs, start=1)]
+
+
 def settled_lr(run: Run) -> float:
-    """The median step size of a run's last epoch: where an optimizer that sets its own step size settled (Prodigy's
-    d * lr, in Adam's units); the LR itself under a constant schedule."""
-    last = sorted(run.step_lrs[-max(1, run.steps_per_epoch):])
+    """The median step size of a run's last epoch, in Adam's units (adam_steps): where an optimizer that sets its own
+    step size settled (Prodigy's d * lr, converted); the LR itself under a constant schedule."""
+    last = sorted(adam_steps(run)[-max(1, run.steps_per_epoch):])
     return last[len(last) // 2] if last else math.nan
 
 

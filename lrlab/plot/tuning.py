@@ -14,7 +14,7 @@ from lrlab.plot.style import (
     subplots,
 )
 from lrlab.plot.versus import final_loss_vs_lr
-from lrlab.sweeps import Sweep, settled_lr
+from lrlab.sweeps import Sweep, adam_steps, settled_lr
 
 SEED_STYLES = ["-", "--", ":", "-."]  # one line style per seed, in one colour per optimizer
 
@@ -30,13 +30,13 @@ def _shade_good(ax, tuned: Sweep, axis: str = "x"):
 
 
 def settled_rate(tuned: Sweep, free: Sweep):
-    """Top: the step size each run of `free` took, step by step (Prodigy's d * lr, in Adam's units; one line style
-    per seed), against the good region (shaded) and best rate (dashed) of `tuned`. Bottom: `tuned`'s final loss
+    """Top: the step size each run of `free` took, step by step, in Adam's units (lrlab.sweeps.adam_steps: Prodigy's
+    d * lr with Adam's bias correction undone; one line style per seed), against the good region (shaded) and best rate (dashed) of `tuned`. Bottom: `tuned`'s final loss
     against the LR, with each `free` run drawn at the rate it settled on (lrlab.sweeps.settled_lr) and its own
     final loss."""
     fig, (top, bottom) = subplots(2, 1, figsize=(WIDTH, 7.6), height_ratios=(2, 3))
     for run, style in zip(free.runs, SEED_STYLES * len(free.runs)):
-        top.plot(np.arange(1, len(run.step_lrs) + 1), run.step_lrs, ls=style, lw=1.4,
+        top.plot(np.arange(1, len(run.step_lrs) + 1), adam_steps(run), ls=style, lw=1.4,
                  color=OPTIMIZER_COLORS.get(run.optimizer, NEUTRAL), label=f"{run.optimizer}, seed {run.seed}")
     _shade_good(top, tuned, axis="y")
     top.set(xscale="log", yscale="log", xlabel="step (log scale)", ylabel="step size (Adam's units)",
