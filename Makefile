@@ -18,7 +18,7 @@ VEGA_FILES := vega@6.4.0:vega.min.js:8f6a3587cf8d4f42c7e08120e3eb05d067e746d554e
 	vega-lite@6.4.3:vega-lite.min.js:35a9821df838825b05a6a73e9414b58747a1b18321583858ed903c66393a5c7e \
 	vega-embed@7.3.0:vega-embed.min.js:b1455caba2fb1a72fb46025ba0ba1316e2dbc7f0dd40a3f6040172bf9c08ba91
 
-.PHONY: book numerics test lint lint-workflows unit slow notebooks data setup browser-check bench clean repository code-stamp
+.PHONY: book numerics sentences test lint lint-workflows unit slow notebooks data setup browser-check bench clean repository code-stamp
 
 setup: $(STAMP)
 
@@ -43,6 +43,11 @@ book: data $(MATHJAX) $(VEGA) code-stamp
 # whenever chapters or training code change (README: how long it takes).
 numerics: data $(MATHJAX) $(VEGA) code-stamp
 	$(PY) tools/numerics.py
+
+# The chapters' checked sentences, shipped inside lrlab (lrlab/sentences.json) so that a chapter run where its
+# Markdown is not on disk (Colab) still prints them; a test fails when they are stale. Run after editing a sentence.
+sentences: $(STAMP)
+	$(PY) -c 'from pathlib import Path; from lrlab.claims import write_sentences; print(write_sentences(Path("book")))'
 
 # Vega's three UMD builds; vega-embed is copied last, so its presence means complete.
 $(VEGA):

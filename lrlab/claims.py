@@ -32,6 +32,7 @@ MISSING = "(not in your runs)"
 MARKED = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])+)\]\{\.claim #([A-Za-z][\w-]*)\}")  # [sentence]{.claim #key}
 KEY = re.compile(r"[A-Za-z][\w-]*")
 QUOTED = re.compile(r"\{glue(?::text)?\}`([^`]+)`")  # {glue:text}`name`: a number the prose quotes
+SHIPPED = Path(__file__).with_name("sentences.json")  # the chapters' marked sentences, for a notebook without book/
 _GLUED: dict[str, str] = {}  # what glue() made of each name in this kernel, to print sentences as they read
 
 
@@ -66,9 +67,25 @@ def quoted_names(folders: tuple[Path, ...]) -> set[str]:
     return {name for _, text in _markdown(folders) for name in QUOTED.findall(text)}
 
 
+def shipped_sentences() -> dict[str, tuple[str, str]]:
+    """The marked sentences lrlab ships (sentences.json, written by `make sentences` from the chapters and tested to
+    be current), so that a chapter run where its Markdown is not on disk (Colab) still prints its sentences."""
+    if not SHIPPED.is_file():
+        return {}
+    return {key: (chapter, sentence) for key, (chapter, sentence) in json.loads(SHIPPED.read_text()).items()}
+
+
+def write_sentences(folder: Path, to: Path = SHIPPED) -> Path:
+    """Write the sentences the chapters in `folder` mark to `to` (sentences.json), sorted by key."""
+    found = marked_sentences((Path(folder),))
+    to.write_text(json.dumps({key: list(found[key]) for key in sorted(found)}, indent=1, ensure_ascii=False) + "\n")
+    return to
+
+
 @functools.lru_cache(maxsize=4)
 def _book_sentences(cwd: str) -> dict[str, tuple[str, str]]:
-    return marked_sentences((project_root() / "book", Path(cwd)))
+    """The chapters on disk (the book/ folder, the working folder) over the shipped sentences."""
+    return {**shipped_sentences(), **marked_sentences((project_root() / "book", Path(cwd)))}
 
 
 @functools.lru_cache(maxsize=4)
@@ -147,7 +164,8 @@ class _Text:
 
 def glue(name: str, value, form: str = "{}") -> str:
     """Make `value`, formatted with `form`, available to the prose as {glue:text}`name` (myst-nb's glue); returns
-    the text. Where myst-nb is missing (Colab), the text is printed instead, so a student still sees it.
+    the text. Where myst-nb is missing (Jupyter, Colab), nothing is printed: the checked sentences that quote the
+    number print it in place (claim), so a student reads sentences, not `name = value` lines.
 
     A dict glues each of its entries under name_KEY (a float key written with :g): glue("drop", {0.01: 2.5})
     makes {glue:text}`drop_0.01`; it returns the texts joined by ", ".
@@ -173,7 +191,6 @@ def glue(name: str, value, form: str = "{}") -> str:
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
-        print(f"{name} = {text}")
         return text
     myst_glue(name, _Text(text), display=False)
     return text

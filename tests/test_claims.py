@@ -71,11 +71,38 @@ def test_marked_sentences_are_found_by_key_with_their_chapter(chapter):
     assert found["ch-best"] == ("toy_chapter", "1e-3 beats 1e-4") and set(found) == {"ch-best", "ch-ratio"}
 
 
-def test_glue_formats_and_falls_back_to_printing(capsys, monkeypatch):
+def test_glue_formats_and_without_myst_nb_prints_no_name_value_lines(capsys, monkeypatch):
     assert glue("best_lr", 0.0031622, "{:.1e}") == "3.2e-03"
     monkeypatch.setitem(__import__("sys").modules, "myst_nb", None)  # as on Colab, where myst-nb is missing
     assert lrlab.glue("ratio", 2.83, "{:.1f}") == "2.8"
-    assert "ratio = 2.8" in capsys.readouterr().out
+    assert capsys.readouterr().out == ""  # the sentences that quote it print it (next test)
+
+
+def test_where_the_chapters_are_not_on_disk_the_shipped_sentence_is_printed_with_the_students_numbers(
+        tmp_path, monkeypatch, capsys):
+    """As on Colab: a notebook alone in an empty folder, lrlab without its repository; glue then claim."""
+    from lrlab import claims
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(claims, "project_root", lambda: tmp_path)  # no book/ folder anywhere
+    claims._book_sentences.cache_clear()
+    monkeypatch.setitem(__import__("sys").modules, "myst_nb", None)
+    glue("gl_best_lr", 0.0031622, "{:.1e}")
+    claim("gl-best-above-default", True)
+    out = capsys.readouterr().out
+    claims._book_sentences.cache_clear()
+    assert out.startswith("✓ the best rate (by the mean over the seeds) is 3.2e-03, larger than the default")
+    assert "marked" not in out and "gl_best_lr" not in out
+
+
+def test_the_shipped_sentences_are_the_chapters_own():
+    """lrlab/sentences.json is what the chapters mark now: after editing a sentence, run `make sentences`."""
+    from pathlib import Path
+
+    from lrlab.claims import marked_sentences, shipped_sentences
+
+    book = Path(__file__).resolve().parent.parent / "book"
+    assert shipped_sentences() == marked_sentences((book,)), "lrlab/sentences.json is stale: run make sentences"
 
 
 def test_a_claim_about_a_run_an_edited_sweep_lacks_is_a_note_not_a_crash(chapter, capsys, monkeypatch):

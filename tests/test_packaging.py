@@ -39,6 +39,7 @@ def test_the_wheel_holds_every_module_of_the_package(wheel):
     inside = set(zipfile.ZipFile(wheel).namelist())
     modules = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "lrlab").rglob("*.py"))
     assert modules and [m for m in modules if m not in inside] == []
+    assert "lrlab/sentences.json" in inside  # the checked sentences a Colab notebook prints
 
 
 def test_every_module_imports_from_the_installed_wheel_away_from_the_checkout(wheel, tmp_path):
