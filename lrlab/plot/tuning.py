@@ -31,9 +31,9 @@ def _shade_good(ax, tuned: Sweep, axis: str = "x"):
 
 def settled_rate(tuned: Sweep, free: Sweep):
     """Top: the step size each run of `free` took, step by step, in Adam's units (lrlab.sweeps.adam_steps: Prodigy's
-    d * lr with Adam's bias correction undone; one line style per seed), against the good region (shaded) and best rate (dashed) of `tuned`. Bottom: `tuned`'s final loss
-    against the LR, with each `free` run drawn at the rate it settled on (lrlab.sweeps.settled_lr) and its own
-    final loss."""
+    d * lr with Adam's bias correction undone; one line style per seed), against the good region (shaded) and best
+    rate (dashed) of `tuned`. Bottom: `tuned`'s final loss against the LR, with each `free` run drawn at the rate it
+    settled on (lrlab.sweeps.settled_lr) and its own final loss."""
     fig, (top, bottom) = subplots(2, 1, figsize=(WIDTH, 7.6), height_ratios=(2, 3))
     for run, style in zip(free.runs, SEED_STYLES * len(free.runs)):
         top.plot(np.arange(1, len(run.step_lrs) + 1), adam_steps(run), ls=style, lw=1.4,
