@@ -86,7 +86,15 @@ def build(variant: str) -> dict:
     with log.open("w") as out:
         code = subprocess.run(command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT).returncode
     seconds = time.monotonic() - start
-    claims = [json.loads(line) for line in report.read_text().splitlines() if line.strip()]
+    (REPORT_DIR / f"{variant}.json").write_text(json.dumps({"returncode": code, "seconds": seconds}))
+    return recorded(variant)
+
+
+def recorded(variant: str) -> dict:
+    """A variant's last build as recorded in _build/numerics/ (its outcome, time and claims)."""
+    claims = [json.loads(line) for line in (REPORT_DIR / f"{variant}.jsonl").read_text().splitlines() if line.strip()]
+    outcome = json.loads((REPORT_DIR / f"{variant}.json").read_text())
+    code, seconds, log = outcome["returncode"], outcome["seconds"], REPORT_DIR / f"{variant}.log"
     print(f"[{variant}] the build {'passed' if code == 0 else 'FAILED'} in {seconds / 60:.1f} min; "
           f"{sum(c['holds'] for c in claims)} of {len(claims)} claims held (log: {log.relative_to(ROOT)})", flush=True)
     return {"variant": variant, "returncode": code, "seconds": seconds, "claims": claims}
@@ -137,9 +145,10 @@ def summary(results: list[dict], marked: dict[str, str]) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="+", help=f"variants to build (from {', '.join(VARIANTS)})")
+    parser.add_argument("--report", action="store_true", help="build nothing: report the variants' last builds")
     args = parser.parse_args(argv)
     start = time.monotonic()
-    results = [build(variant) for variant in chosen_variants(args.only)]
+    results = [(recorded if args.report else build)(variant) for variant in chosen_variants(args.only)]
     marked = marked_keys()
     text = summary(results, marked)
     text += f"\nAll variants: {(time.monotonic() - start) / 60:.1f} min wall time.\n"
