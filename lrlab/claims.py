@@ -78,7 +78,9 @@ def shipped_sentences() -> dict[str, tuple[str, str]]:
 def write_sentences(folder: Path, to: Path = SHIPPED) -> Path:
     """Write the sentences the chapters in `folder` mark to `to` (sentences.json), sorted by key."""
     found = marked_sentences((Path(folder),))
-    to.write_text(json.dumps({key: list(found[key]) for key in sorted(found)}, indent=1, ensure_ascii=False) + "\n")
+    part = to.with_name(f".{to.name}.part")  # written whole, then renamed: a kernel never reads half a file
+    part.write_text(json.dumps({key: list(found[key]) for key in sorted(found)}, indent=1, ensure_ascii=False) + "\n")
+    os.replace(part, to)
     return to
 
 

@@ -1,8 +1,8 @@
 """The readable training loop: one model, one optimizer, one schedule, one batch at a time.
 
-This is the reference: no stacking, no allocator or memory-layout tricks (its optimizers are the same
-`lrlab.optim.make_optimizer` the engine uses, torch's fused Adam and SGD kernels included: the same update rule in
-one call). `lrlab.train` runs it, the experiment chapter prints its
+This is the reference: no stacking and none of the engine's memory or layout tricks (its optimizers come from the
+same `lrlab.optim.make_optimizer` as the engine's, torch's one-call kernels for Adam and SGD included). `lrlab.train`
+runs it, the experiment chapter prints its
 source, and the fast engine that sweeps use (`lrlab.engine`, whose docstring lists how it differs) is tested against
 it, step for step.
 """
