@@ -158,15 +158,6 @@ def settled_lr(run: Run) -> float:
     return last[len(last) // 2] if last else math.nan
 
 
-def overlap(values, others) -> bool:
-    """Whether the ranges (smallest to largest) of two sets of values, such as two rates' seeds, overlap: where they
-    do, these seeds cannot tell the two apart."""
-    values, others = list(values), list(others)
-    if not values or not others:
-        raise ValueError("overlap() of no values: a run it compares is missing")
-    return min(values) <= max(others) and min(others) <= max(values)
-
-
 def format_lr(lr: float) -> str:
     """The book's one way of writing a learning rate: 1.0e-03, 3.2e-03."""
     return f"{lr:.1e}"
