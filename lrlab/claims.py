@@ -127,6 +127,8 @@ def claim(key: str, holds, *, evidence="") -> None:
         _record(chapter, key, False, unmarked)
         if strict():
             raise ClaimError(unmarked)
+        print(f"Note: {unmarked}")
+        return
     numbers = "; ".join(filter(None, (str(evidence), str(holds) if isinstance(holds, Check) else "")))
     _record(chapter, key, holds, numbers)
     said = readable(sentence) if sentence else f"the sentence marked {key!r}"

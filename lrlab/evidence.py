@@ -82,24 +82,21 @@ def between(value, low, high, *, noise=None, what: str = "") -> Check:
 def mean_below(values, others, *, what: str = "") -> Check:
     """The mean of `values` (one per seed) is below the mean of `others`; the noise is the larger of their two ranges
     (largest minus smallest), so the margin says how many seed spreads apart the two means are."""
-    values, others = _values(values), _values(others)
-    return below(statistics.fmean(values), statistics.fmean(others), noise=max(_range(values), _range(others)),
-                 what=what)
+    mean, other, noise = _means(values, others)
+    return below(mean, other, noise=noise, what=what)
 
 
 def mean_near(values, others, within: float, *, what: str = "") -> Check:
     """The means of two sets of seeds' values differ by less than `within` (as "within half a point": 0.005), in
     units of their larger range."""
-    values, others = _values(values), _values(others)
-    return below(abs(statistics.fmean(values) - statistics.fmean(others)), within,
-                 noise=max(_range(values), _range(others)), what=what or "difference of the means")
+    mean, other, noise = _means(values, others)
+    return below(abs(mean - other), within, noise=noise, what=what or "difference of the means")
 
 
 def mean_above(values, others, *, what: str = "") -> Check:
     """The mean of `values` is above the mean of `others` (see mean_below)."""
-    values, others = _values(values), _values(others)
-    return above(statistics.fmean(values), statistics.fmean(others), noise=max(_range(values), _range(others)),
-                 what=what)
+    mean, other, noise = _means(values, others)
+    return above(mean, other, noise=noise, what=what)
 
 
 def overlap(values, others, *, what: str = "") -> Check:
@@ -152,6 +149,12 @@ def _values(values) -> list[float]:
     if not values:
         raise ValueError("a mean of no values: the runs the claim compares are missing")
     return values
+
+
+def _means(values, others) -> tuple[float, float, float]:
+    """(mean of values, mean of others, the larger of their two ranges): what the mean_* checks compare."""
+    values, others = _values(values), _values(others)
+    return statistics.fmean(values), statistics.fmean(others), max(_range(values), _range(others))
 
 
 def _range(values: list[float]) -> float:
