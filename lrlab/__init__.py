@@ -9,10 +9,12 @@ Modules: claims (the book's checked sentences), evidence (the checks they rest o
 (TrainConfig), data (MNIST), model (CNN), optim (optimizers, schedule-free AdamW and Prodigy included, and
 schedules, wsd included), hessian (sharpness from Hessian-vector
 products), noise (minibatch gradient noise), loop (the readable training loop, the reference: lrlab.train), engine
-(the fast stacked loop lrlab.sweep uses), runs (the Run record), sweeps, store (the run cache), plot (every figure),
-quadratic (gradient descent on a bowl), rangetest (the LR range test), parallel (sweeps on a process pool or a Dask
-cluster). `plot` and `hessian` are imported on first use, so that `import lrlab` (a worker, `python -m lrlab fetch-
-data`) loads neither matplotlib's pyplot nor SciPy.
+(the fast stacked loop lrlab.sweep uses), runs (the Run record), sweeps (running a sweep), results (its result, the
+Sweep, and what "best", "good" and a verdict mean), text (tables and numbers as text), tuning (the cost of tuning,
+step sizes in Adam's units), store (the run cache), plot (every figure), quadratic (gradient descent on a bowl),
+rangetest (the LR range test), parallel (sweeps on a process pool or a Dask cluster). `plot` and `hessian` are
+imported on first use, so that `import lrlab` (a worker, `python -m lrlab fetch-data`) loads neither matplotlib's
+pyplot nor SciPy.
 """
 
 import importlib
@@ -37,17 +39,22 @@ from lrlab.evidence import (
 )
 from lrlab.loop import train, train_epoch
 from lrlab.model import CNN
-from lrlab.rangetest import RangeTest, lr_range_test
+from lrlab.rangetest import RangeTest, lr_range_test, range_table
+from lrlab.results import RateSummary, Sweep, trains
 from lrlab.runs import Run
-from lrlab.sweeps import Sweep, sweep, sweep_configs
+from lrlab.sweeps import sweep, sweep_configs
+from lrlab.text import Table, format_lr, format_region
+from lrlab.tuning import adam_steps, best_of, settled_lrs
 
 LAZY = ("plot", "hessian")  # modules imported when first used: lrlab.plot.loss_curves(...) imports lrlab.plot
 
 __all__ = [
-    "CNN", "ClaimError", "DEFAULTS", "Run", "RangeTest", "Sweep", "TrainConfig", "__version__", "above", "below",
-    "between", "claim", "every", "every_run", "fetch_mnist", "glue", "hessian", "load_mnist", "lr_range_test",
-    "mean_above", "mean_below", "mean_near", "most_runs", "noise", "overlap", "parallel", "pick_device", "plot",
-    "quadratic", "seed_count", "show_source", "sweep", "sweep_configs", "train", "train_epoch",
+    "CNN", "ClaimError", "DEFAULTS", "RangeTest", "RateSummary", "Run", "Sweep", "Table", "TrainConfig",
+    "__version__", "above", "adam_steps", "below", "best_of", "between", "claim", "every", "every_run",
+    "fetch_mnist", "format_lr", "format_region", "glue", "hessian", "load_mnist", "lr_range_test", "mean_above",
+    "mean_below", "mean_near", "most_runs", "noise", "overlap", "parallel", "pick_device", "plot", "quadratic",
+    "range_table", "seed_count", "settled_lrs", "show_source", "sweep", "sweep_configs", "trains", "train",
+    "train_epoch",
 ]
 
 

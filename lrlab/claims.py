@@ -6,7 +6,7 @@ A sentence is written once, in the chapter's Markdown, and marked with a key:
 
 and the code below it checks it by that key, in one line over values computed above:
 
-    lrlab.claim("exp-best", result.best().lr == 1e-3)
+    lrlab.claim("exp-best", result.best_lr() == 1e-3)
     lrlab.glue("best_lr", best.lr, "{:.1e}")   # a number for the prose: {glue:text}`best_lr` in the Markdown
 
 In the book build (`make book` sets LRLAB_CLAIMS=strict) a false claim stops the build with a ClaimError that names
@@ -17,6 +17,7 @@ friendly note and the notebook goes on. In the HTML book a checked sentence carr
 
 import functools
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -172,7 +173,7 @@ def glue(name: str, value, form: str = "{}") -> str:
     number print it in place (claim), so a student reads sentences, not `name = value` lines.
 
     A dict glues each of its entries under name_KEY (a float key written with :g): glue("drop", {0.01: 2.5})
-    makes {glue:text}`drop_0.01`; it returns the texts joined by ", ".
+    makes {glue:text}`drop_0.01`; it returns the texts joined by ", ". A Sweep glues its numbers (glue_sweep).
 
     value may be a function without arguments (a lambda): when it raises LookupError, TypeError or ValueError
     (formatting None included), or the value is
@@ -182,6 +183,8 @@ def glue(name: str, value, form: str = "{}") -> str:
     if isinstance(value, dict):
         return ", ".join(glue(f"{name}_{key:g}" if isinstance(key, float) else f"{name}_{key}", item, form)
                          for key, item in value.items())
+    if hasattr(value, "summaries"):  # a Sweep
+        return ", ".join(glue_sweep(name, value))
     try:
         value = value() if callable(value) else value
         text = MISSING if value is None else form.format(value)
@@ -198,3 +201,31 @@ def glue(name: str, value, form: str = "{}") -> str:
         return text
     myst_glue(name, _Text(text), display=False)
     return text
+
+
+def glue_sweep(prefix: str, sweep) -> list[str]:
+    """Give the prose the numbers of a sweep of one optimizer and schedule (lrlab.glue(prefix, sweep)), read from its
+    per-rate summaries (lrlab.results): PREFIX_best_lr, PREFIX_best_loss and PREFIX_best_acc (the best rate's means
+    over its seeds), PREFIX_best_acc_range (their range, in %), PREFIX_good (the good region, "1.0e-03 to
+    1.0e-02"), PREFIX_good_width (in decades), PREFIX_first_diverged, and every rate's PREFIX_0.001_loss and
+    PREFIX_0.001_acc (means over the runs that finished; the rate written with :g). Every name is glued, so the
+    text's references always resolve: a number the runs lack reads "(not in your runs)". Returns the names."""
+    def best():
+        return sweep.summary(sweep.best_lr())
+
+    def finite(value):  # inf or nan: every run at that rate diverged, so the number is not in the runs
+        return value if math.isfinite(value) else None
+
+    numbers = {"best_lr": (sweep.best_lr, "{:.1e}"), "best_loss": (lambda: finite(best().loss), "{:.4f}"),
+               "best_acc": (lambda: finite(100 * best().accuracy), "{:.2f} %"),
+               "best_acc_range": (lambda: finite(best().accuracy) and (100 * best().accuracy_min,
+                                                                       100 * best().accuracy_max),
+                                  "{0[0]:.2f} – {0[1]:.2f} %"),
+               "good": (sweep.good_region, "{0[0]:.1e} to {0[1]:.1e}"), "good_width": (sweep.good_width, "{:.1f}"),
+               "first_diverged": (sweep.first_diverged, "{:.1e}")}
+    for lr in sweep.lrs:
+        numbers[f"{lr:g}_loss"] = (lambda lr=lr: finite(sweep.summary(lr).loss), "{:.4f}")
+        numbers[f"{lr:g}_acc"] = (lambda lr=lr: finite(100 * sweep.summary(lr).accuracy), "{:.2f} %")
+    for name, (value, form) in numbers.items():
+        glue(f"{prefix}_{name}", value, form)
+    return [f"{prefix}_{name}" for name in numbers]

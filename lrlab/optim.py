@@ -45,7 +45,7 @@ def make_optimizer(params, name: str, lr: float) -> torch.optim.Optimizer:
 def current_lr(optimizer) -> float:
     """The step size the optimizer takes now: its learning rate, times the step size d that Prodigy estimates for
     itself (1 for every other optimizer). Prodigy has no bias correction, so d * lr is not yet in Adam's units:
-    lrlab.sweeps.adam_steps converts it."""
+    lrlab.tuning.adam_steps converts it."""
     group = optimizer.param_groups[0]
     return group["lr"] * group.get("d", 1.0)
 

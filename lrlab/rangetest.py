@@ -24,7 +24,7 @@ from lrlab.loop import train_epoch
 from lrlab.model import seeded_cnn
 from lrlab.optim import make_optimizer, training_mode
 from lrlab.runs import History
-from lrlab.sweeps import Table, format_lr
+from lrlab.text import Table, format_lr
 
 SMOOTHING = 0.98  # exponential moving average of the loss (debiased), as in fastai's finder
 STOP_FACTOR = 4.0  # stop once the smoothed loss exceeds 4x its minimum: the LR is far too large by then

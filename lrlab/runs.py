@@ -27,7 +27,7 @@ class Run:
     stopped_at: int | None = None  # the step where a diverged run stopped
     steps_per_epoch: int = 0
     stack_size: int = 1  # how many runs were trained together in one stacked model
-    verdict: str | None = None  # too-low / good / too-high / diverged, set by a sweep (see lrlab.sweeps.verdicts)
+    verdict: str | None = None  # too-low / good / too-high / diverged, set by a sweep (see lrlab.results.verdicts)
     lrlab_version: str = ""
 
     @property

@@ -14,6 +14,7 @@ from lrlab.config import DEFAULTS, TrainConfig
 
 PACKAGE = Path(lrlab.__file__).parent
 MAX_FUNCTION_LINES = 50
+MAX_CLASS_LINES = 120  # a class that grows past this holds more than one job
 
 
 def test_everything_a_chapter_needs_is_one_attribute_away():
@@ -66,13 +67,16 @@ def test_no_module_shares_its_name_with_a_function_class_or_argument_it_holds():
             assert module not in names, f"lrlab/{module}.py holds a {module!r}"
 
 
-def test_functions_are_short_and_no_closure_rebinds_state():
+def test_functions_and_classes_are_short_and_no_closure_rebinds_state():
     for module, tree in _modules().items():
         for node in ast.walk(tree):
             assert not isinstance(node, ast.Nonlocal), f"lrlab/{module}.py line {node.lineno}: nonlocal"
             if isinstance(node, ast.FunctionDef):
                 length = node.end_lineno - node.lineno + 1
                 assert length <= MAX_FUNCTION_LINES, f"lrlab/{module}.py: {node.name} has {length} lines"
+            if isinstance(node, ast.ClassDef):
+                length = node.end_lineno - node.lineno + 1
+                assert length <= MAX_CLASS_LINES, f"lrlab/{module}.py: class {node.name} has {length} lines"
 
 
 def test_show_source_prints_the_loop_that_runs():

@@ -4,11 +4,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lrlab import store, sweeps
+import lrlab
+from lrlab import results, store, sweeps, tuning
 from lrlab.config import TrainConfig
 from lrlab.paths import cache_root
+from lrlab.results import Sweep, verdicts
 from lrlab.runs import Run
-from lrlab.sweeps import sweep, validate_lrs, verdicts
+from lrlab.sweeps import sweep, validate_lrs
 
 SMALL = dict(epochs=1, train_size=640, test_size=300, progress=False)
 
@@ -47,6 +49,14 @@ def test_verdicts_follow_the_documented_rules():
     runs = [_run(1e-4, 0.30), _run(1e-3, 0.05), _run(3e-3, 0.09), _run(1e-2, 0.20), _run(1.0, 0, diverged=True),
             _run(1e-1, 0.5, optimizer="sgd")]
     assert verdicts(runs) == ["too-low", "good", "good", "too-high", "diverged", "good"]
+
+
+def test_verdict_rule_3_good_is_within_twice_the_best_rates_mean_not_the_luckiest_run():
+    """Seeds at 1e-3 end at 0.05 and 0.15 (mean 0.10, the best rate); 1e-2 has the luckiest single run (0.04) but a
+    worse mean. A run at 3e-3 ending at 0.18 is good: within 2x of the best mean (0.20), though not of 0.04."""
+    runs = [_run(1e-3, 0.05), _run(1e-3, 0.15, seed=1), _run(1e-2, 0.04), _run(1e-2, 0.30, seed=1),
+            _run(3e-3, 0.18), _run(1e-4, 0.21)]
+    assert verdicts(runs) == ["good", "good", "good", "too-high", "good", "too-low"]
 
 
 def test_verdicts_compare_like_with_like_every_setting_but_the_rate_and_the_seed():
@@ -170,11 +180,11 @@ def test_at_finds_exactly_one_run_or_says_what_the_sweep_has():
         result.at(1e-3)
     with pytest.raises(LookupError, match="0 runs match lr=0.1, seed=0; the sweep has lrs 0.001, 0.01"):
         result.at(0.1, seed=0)
-    assert result.best_runs("seed")[1].seed == 1
+    assert list(result.split("seed")) == [0, 1] and result.split("seed")[1].runs[0].seed == 1
 
 
 def _labelled(runs):
-    return sweeps.Sweep([replace(run, verdict=v) for run, v in zip(runs, verdicts(runs))])
+    return Sweep([replace(run, verdict=v) for run, v in zip(runs, verdicts(runs))])
 
 
 def _seeded(lr, final_loss, seed, accuracy=0.9, diverged=False, optimizer="adam"):
@@ -183,7 +193,7 @@ def _seeded(lr, final_loss, seed, accuracy=0.9, diverged=False, optimizer="adam"
 
 
 def test_the_questions_a_chapter_asks_of_a_sweep():
-    """where / best / best_lr / best_lrs / good_region / first_diverged / spread, against a sweep made by hand."""
+    """where / best_run / best_lr / best_lrs / good_region / first_diverged / spread, against a sweep made by hand."""
     result = _labelled([
         _seeded(1e-4, 0.30, 0), _seeded(1e-4, 0.34, 1, accuracy=0.80),
         _seeded(1e-3, 0.05, 0, accuracy=0.97), _seeded(1e-3, 0.07, 1, accuracy=0.99),
@@ -193,8 +203,8 @@ def test_the_questions_a_chapter_asks_of_a_sweep():
     ])
     adam = result.where(optimizer="adam")
     assert len(adam.runs) == 10 and result.where(lr="1e-3", seed=1).runs == [result.runs[3]]
-    assert adam.best().lr == 1e-2 and adam.best().seed == 1  # the lowest single final loss, 0.04
-    assert adam.best(by="final_accuracy").final_accuracy == 0.99
+    assert adam.best_run().lr == 1e-2 and adam.best_run().seed == 1  # the lowest single final loss, 0.04
+    assert adam.best_run(by="final_accuracy").final_accuracy == 0.99
     assert adam.best_lr() == 1e-2  # by the mean over its seeds: 0.055, against 0.06 at 1e-3
     assert result.best_lrs("optimizer") == {"adam": adam.best_lr(), "sgd": 1.0}
     assert adam.good_region() == (1e-3, 1e-2) and adam.in_good_region(3e-3) and not adam.in_good_region(1e-1)
@@ -220,25 +230,25 @@ def test_the_expected_best_of_k_equals_the_mean_over_every_draw_of_k(k):
 
     values = [0.91, 0.1, 0.97, 0.95, 0.1, 0.88, 0.99]
     draws = list(itertools.combinations(values, k))
-    assert sweeps.expected_best_of(values, k) == pytest.approx(sum(map(max, draws)) / len(draws))
+    assert tuning.expected_best_of(values, k) == pytest.approx(sum(map(max, draws)) / len(draws))
     with pytest.raises(ValueError, match="between 1 and the 7 values"):
-        sweeps.expected_best_of(values, 8)
+        tuning.expected_best_of(values, 8)
 
 
 def test_best_of_k_reads_one_seeds_runs_and_counts_a_diverged_run_as_guessing():
-    result = sweeps.Sweep([_seeded(1e-3, 0.1, 0, accuracy=0.98), _seeded(1e-2, 0.2, 0, accuracy=0.96),
-                           _seeded(1.0, 0, 0, diverged=True), _seeded(1e-3, 0.1, 1, accuracy=0.5)])
-    assert result.best_of(3, seed=0) == pytest.approx(0.98)
-    assert result.best_of(1, seed=0) == pytest.approx((0.98 + 0.96 + sweeps.CHANCE_ACCURACY) / 3)
-    assert result.best_of(1, seed=1) == pytest.approx(0.5)
+    result = Sweep([_seeded(1e-3, 0.1, 0, accuracy=0.98), _seeded(1e-2, 0.2, 0, accuracy=0.96),
+                    _seeded(1.0, 0, 0, diverged=True), _seeded(1e-3, 0.1, 1, accuracy=0.5)])
+    assert tuning.best_of(result, 3, seed=0) == pytest.approx(0.98)
+    assert tuning.best_of(result, 1, seed=0) == pytest.approx((0.98 + 0.96 + tuning.CHANCE_ACCURACY) / 3)
+    assert tuning.best_of(result, 1, seed=1) == pytest.approx(0.5)
     with pytest.raises(LookupError, match="no run with seed=4"):
-        result.best_of(1, seed=4)
+        tuning.best_of(result, 1, seed=4)
     assert len((result + result).runs) == 8
 
 
 def test_the_settled_rate_is_the_median_step_size_of_the_last_epoch():
     run = replace(_run(1.0, 0.1), step_lrs=[1e-6, 1e-5, 2e-3, 3e-3, 1e-3], steps_per_epoch=3)
-    assert sweeps.settled_lr(run) == 2e-3 and sweeps.Sweep([run, run]).settled_lrs() == [2e-3, 2e-3]
+    assert tuning.settled_lr(run) == 2e-3 and tuning.settled_lrs(Sweep([run, run])) == [2e-3, 2e-3]
 
 
 def test_a_sweep_glues_its_numbers_for_the_text_and_a_sweep_without_them_says_so(capsys, monkeypatch):
@@ -248,22 +258,60 @@ def test_a_sweep_glues_its_numbers_for_the_text_and_a_sweep_without_them_says_so
     result = _labelled([_seeded(1e-3, 0.10, 0, accuracy=0.97), _seeded(1e-3, 0.12, 1, accuracy=0.99),
                         _seeded(1e-2, 0.15, 0, accuracy=0.95), _seeded(1e-2, 0.18, 1, accuracy=0.9),
                         _seeded(1.0, 0, 0, diverged=True), _seeded(1.0, 0, 1, diverged=True)])
-    names = result.glue("t")
+    names = claims.glue_sweep("t", result)
     glued = {name: claims._GLUED[name] for name in names}
     assert glued["t_best_lr"] == "1.0e-03" and glued["t_best_loss"] == "0.1100"
     assert glued["t_best_acc"] == "98.00 %" and glued["t_best_acc_range"] == "97.00 – 99.00 %"
     assert glued["t_good"] == "1.0e-03 to 1.0e-02" and glued["t_good_width"] == "1.0"
     assert glued["t_first_diverged"] == "1.0e+00" and glued["t_0.01_acc"] == "92.50 %"
     assert glued["t_1_acc"] == "(not in your runs)"  # every seed diverged there
-    lost = sweeps.Sweep([replace(run, verdict="diverged") for run in result.where(lr=1.0).runs])
-    lost.glue("u")
+    lost = Sweep([replace(run, verdict="diverged") for run in result.where(lr=1.0).runs])
+    lrlab.glue("u", lost)
     assert claims._GLUED["u_best_acc"] == claims._GLUED["u_good"] == "(not in your runs)"
 
 
 def test_the_edge_of_training_a_run_that_stalls_has_not_trained_and_nor_has_one_that_diverged():
     result = _labelled([_seeded(1e-3, 0.3, 0), _seeded(1e-2, 0.1, 0), _seeded(3e-2, 0.8, 0), _seeded(0.1, 2.3, 0),
                         _seeded(0.3, 0, 0, diverged=True)])
-    assert [sweeps.trains(run, 1.0) for run in result.runs] == [True, True, True, False, False]
+    assert [results.trains(run, 1.0) for run in result.runs] == [True, True, True, False, False]
     assert result.largest_trainable(1.0) == 3e-2 and result.largest_trainable(0.5) == 1e-2
     assert result.first_untrainable(1.0) == 0.1 and result.first_untrainable(0.5) == 3e-2
-    assert result.largest_trainable(0.01) is None and sweeps.Sweep(result.runs[:2]).first_untrainable(1.0) is None
+    assert result.largest_trainable(0.01) is None and Sweep(result.runs[:2]).first_untrainable(1.0) is None
+
+
+def test_the_best_run_and_the_best_rate_differ_and_every_view_shows_the_best_rate():
+    """One lucky seed at 1e-2 makes the best single run; 1e-3 has the best mean (rule 4). The table, the cheat-sheet
+    figure, the U-curve figure, the explorer and the glued text all name 1e-3 and read one mean per rate."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lrlab import claims
+    from lrlab.plot import explorers, versus
+
+    result = _labelled([_seeded(1e-3, 0.05, 0, accuracy=0.97), _seeded(1e-3, 0.07, 1, accuracy=0.96),
+                        _seeded(1e-2, 0.03, 0, accuracy=0.98), _seeded(1e-2, 0.20, 1, accuracy=0.90),
+                        _seeded(1.0, 0, 0, diverged=True), _seeded(1.0, 0.9, 1, accuracy=0.5)])
+    assert result.best_run().lr == 1e-2 and result.best_lr() == 1e-3
+    assert result.best_table().rows[0]["best lr"] == "1.0e-03"
+    assert result.best_table().rows[0]["mean final train loss"] == "0.0600"
+    dot = next(line for line in versus.good_regions(result).axes[0].lines if line.get_marker() == "o")
+    assert dot.get_xdata()[0] == 1e-3
+    means = [rate.loss for rate in result.summaries()]  # 1.0: the mean of its one finished seed, 0.9 (rule 2)
+    assert means == pytest.approx([0.06, 0.115, 0.9])
+    curve = versus.final_loss_vs_lr(result).axes[0].lines[0]
+    assert list(curve.get_ydata()) == pytest.approx(means)
+    assert [row["loss"] for row in explorers._rate_rows(result)] == pytest.approx(means)
+    assert [row["diverged"] for row in explorers._rate_rows(result)] == [False, False, True]
+    assert [row["mean final train loss"] for row in result.lr_table().rows] == ["0.0600", "0.1150", "0.9000"]
+    lrlab.glue("v", result)
+    assert claims._GLUED["v_best_lr"] == "1.0e-03" and claims._GLUED["v_best_loss"] == "0.0600"
+    assert claims._GLUED["v_1_loss"] == "0.9000"
+
+
+def test_a_rate_where_a_seed_diverged_is_not_the_best_while_another_rate_is_safe():
+    """Rule 4: 1e-2's finished seed has the lowest loss, but its other seed diverged."""
+    result = _labelled([_seeded(1e-3, 0.05, 0), _seeded(1e-3, 0.07, 1), _seeded(1e-2, 0.01, 0),
+                        _seeded(1e-2, 0, 1, diverged=True)])
+    assert result.best_lr() == 1e-3 and result.summary(1e-2).diverged == 1 and result.summary(1e-2).loss == 0.01
+    everything_diverged = _labelled([_seeded(1.0, 0, 0, diverged=True)])
+    assert everything_diverged.best_lr() == 1.0 and everything_diverged.summary(1.0).loss == np.inf

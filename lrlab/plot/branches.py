@@ -15,7 +15,7 @@ from lrlab.plot.style import (
     smooth,
     subplots,
 )
-from lrlab.sweeps import schedule_name
+from lrlab.text import schedule_name
 
 BUDGET_STYLES = ["-", "--", ":", "-."]  # one line style per budget, in one colour per schedule
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from lrlab.plot.style import GOOD_BAND, lr_color, runs_of, smooth
 from lrlab.quadratic import Bowl, heavy_ball, momentum_contraction
-from lrlab.sweeps import Sweep
+from lrlab.results import Sweep
 
 HATCH_SVG = ('<svg width="0" height="0" style="position:absolute"><defs><pattern id="lrlab-hatch" width="8" '
              'height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" '
@@ -125,22 +125,18 @@ def _curve_rows(runs, index: dict[float, int], points: int) -> list[dict]:
 
 
 def _rate_rows(sweep: Sweep) -> list[dict]:
-    """One row per LR: its colour, mean final loss and accuracy over the runs that did not diverge (None where all
-    diverged), its verdicts, and the sentence the explorer shows for it."""
+    """One row per LR, from its summary (lrlab.results.RateSummary): its colour, mean final loss and accuracy over the
+    runs that finished (None where all diverged), its verdicts, and the sentence the explorer shows for it."""
     rows = []
-    for i, lr in enumerate(sweep.lrs):
-        runs = sweep.by_lr(lr)
-        alive = [run for run in runs if not run.diverged]
-        accuracy = [100 * value for value in sweep.accuracies(lr)]
-        verdicts = ", ".join(run.verdict or "-" for run in runs)
-        said = (f"test accuracy {np.mean(accuracy):.2f} % ({min(accuracy):.2f} – {max(accuracy):.2f} %)"
-                if accuracy else "every run diverged (stopped at step " + ", ".join(
-                    str(run.stopped_at) for run in runs) + "): no accuracy")
-        rows.append({"i": i, "lr": lr, "color": matplotlib.colors.to_hex(lr_color(lr)),
-                     "loss": float(np.mean([run.final_loss for run in alive])) if alive else None,
-                     "accuracy": float(np.mean(accuracy)) if accuracy else None,
-                     "diverged": len(alive) < len(runs),
-                     "label": f"η = {lr:.1e}: {verdicts}", "result": said})
+    for i, rate in enumerate(sweep.summaries()):
+        finished = len(rate.runs) - rate.diverged
+        said = (f"test accuracy {100 * rate.accuracy:.2f} % ({100 * rate.accuracy_min:.2f} – "
+                f"{100 * rate.accuracy_max:.2f} %)" if finished else "every run diverged (stopped at step "
+                + ", ".join(str(run.stopped_at) for run in rate.runs) + "): no accuracy")
+        rows.append({"i": i, "lr": rate.lr, "color": matplotlib.colors.to_hex(lr_color(rate.lr)),
+                     "loss": rate.loss if finished else None,
+                     "accuracy": 100 * rate.accuracy if finished else None, "diverged": rate.diverged > 0,
+                     "label": f"η = {rate.lr:.1e}: {', '.join(v or '-' for v in rate.verdicts)}", "result": said})
     return rows
 
 

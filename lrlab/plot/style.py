@@ -5,7 +5,7 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
 
-from lrlab.sweeps import schedule_name
+from lrlab.text import schedule_name
 
 # The book's figure style, applied to every figure lrlab makes (and to nothing else: no global side effects).
 # Figures are about as wide as the page column (6.4 in), so their text shows near its set size (>= 10 pt).

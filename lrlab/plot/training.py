@@ -16,7 +16,7 @@ from lrlab.plot.style import (
     smooth,
     subplots,
 )
-from lrlab.sweeps import schedule_name
+from lrlab.text import schedule_name
 
 
 def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, title: str | None = None,

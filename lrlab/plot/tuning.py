@@ -14,7 +14,8 @@ from lrlab.plot.style import (
     subplots,
 )
 from lrlab.plot.versus import final_loss_vs_lr
-from lrlab.sweeps import Sweep, adam_steps, settled_lr
+from lrlab.results import Sweep
+from lrlab.tuning import adam_steps, best_of, settled_lr
 
 SEED_STYLES = ["-", "--", ":", "-."]  # one line style per seed, in one colour per optimizer
 
@@ -30,10 +31,10 @@ def _shade_good(ax, tuned: Sweep, axis: str = "x"):
 
 
 def settled_rate(tuned: Sweep, free: Sweep):
-    """Top: the step size each run of `free` took, step by step, in Adam's units (lrlab.sweeps.adam_steps: Prodigy's
+    """Top: the step size each run of `free` took, step by step, in Adam's units (lrlab.tuning.adam_steps: Prodigy's
     d * lr with Adam's bias correction undone; one line style per seed), against the good region (shaded) and best
     rate (dashed) of `tuned`. Bottom: `tuned`'s final loss against the LR, with each `free` run drawn at the rate it
-    settled on (lrlab.sweeps.settled_lr) and its own final loss."""
+    settled on (lrlab.tuning.settled_lr) and its own final loss."""
     fig, (top, bottom) = subplots(2, 1, figsize=(WIDTH, 7.6), height_ratios=(2, 3))
     for run, style in zip(free.runs, SEED_STYLES * len(free.runs)):
         top.plot(np.arange(1, len(run.step_lrs) + 1), adam_steps(run), ls=style, lw=1.4,
@@ -59,13 +60,13 @@ def settled_rate(tuned: Sweep, free: Sweep):
 
 def tuning_cost(tuned: Sweep, untuned: dict[str, Sweep], ks=(1, 3, 5, 11)):
     """Test error against the number of training runs spent on choosing the rate: tuning `tuned` by k runs at
-    rates picked at random from its grid (Sweep.best_of, the mean over seeds with their range shaded), against
+    rates picked at random from its grid (lrlab.tuning.best_of, the mean over seeds with their range shaded), against
     each entry of `untuned` (one run per seed, no choice of rate: its mean as a line, its seeds' range shaded).
     A k larger than the grid has no value and is left out."""
     ks = [k for k in ks if k <= len(tuned.lrs)]
     fig, ax = subplots(figsize=(WIDTH, 4.6))
     seeds = sorted({run.seed for run in tuned.runs})
-    errors = np.array([[100 * (1 - tuned.best_of(k, seed)) for seed in seeds] for k in ks])
+    errors = np.array([[100 * (1 - best_of(tuned, k, seed)) for seed in seeds] for k in ks])
     color = OPTIMIZER_COLORS.get(tuned.runs[0].optimizer, NEUTRAL)
     ax.fill_between(ks, errors.min(axis=1), errors.max(axis=1), color=color, alpha=0.2, lw=0)
     ax.plot(ks, errors.mean(axis=1), "o-", color=color, mec="k", mew=0.5, ms=7,

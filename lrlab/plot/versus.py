@@ -1,7 +1,6 @@
 """Figures of results against a setting: loss or accuracy against the learning rate, good regions per optimizer,
 final loss against the batch size."""
 
-import math
 
 import matplotlib.ticker
 import numpy as np
@@ -18,22 +17,16 @@ from lrlab.plot.style import (
     runs_of,
     subplots,
 )
-from lrlab.sweeps import Sweep, trains
+from lrlab.results import Sweep, trains
 
 
-def _by_lr(runs, metric):
-    """Per LR: mean, min and max of metric(run) over its non-diverged runs, and the LRs where any run diverged."""
-    table = {}
-    for run in runs:
-        table.setdefault(run.lr, []).append(run)
-    lrs = sorted(table)
-    stats, diverged = [], []
-    for lr in lrs:
-        values = [metric(run) for run in table[lr] if not run.diverged and math.isfinite(metric(run))]
-        stats.append((np.mean(values), np.min(values), np.max(values)) if values else (np.nan,) * 3)
-        if any(run.diverged for run in table[lr]):
-            diverged.append(lr)
-    return np.array(lrs), np.array(stats).reshape(-1, 3), diverged
+def _by_lr(runs, field: str, scale: float):
+    """Per LR, from its summary (lrlab.results.RateSummary): the mean, smallest and largest `field` ("loss" or
+    "accuracy", times `scale`) over the runs that finished, and the LRs where any run diverged."""
+    rates = Sweep(list(runs)).summaries()
+    stats = [[scale * getattr(rate, name) for name in (field, f"{field}_min", f"{field}_max")] for rate in rates]
+    stats = np.where(np.isfinite(stats), stats, np.nan).reshape(-1, 3)  # every run diverged: no value to draw
+    return np.array([rate.lr for rate in rates]), stats, [rate.lr for rate in rates if rate.diverged]
 
 
 def _mark_diverged(ax, runs, lrs_with_divergence):
@@ -62,10 +55,11 @@ def _group_style(run, fields: tuple[str, ...]) -> tuple[str, str, str]:
     return label, color, "--" if dashed else "-"
 
 
-def metric_vs_lr(runs, metric, ylabel: str, *, by: str | tuple[str, ...] | None = None, ax=None, log_y=False,
-                 title=None):
-    """metric(run) against the learning rate (log axis): mean over seeds with a min-max band. LRs where a run
-    diverged are hatched (such a run has no value; the mean is over the others). by="optimizer" draws one curve
+def metric_vs_lr(runs, field: str, ylabel: str, *, scale: float = 1.0, by: str | tuple[str, ...] | None = None,
+                 ax=None, log_y=False, title=None):
+    """A rate summary's `field` ("loss": the final training loss, or "accuracy": the test accuracy; times `scale`)
+    against the learning rate (log axis): the mean over seeds with a min-max band (lrlab.results, rule 2). LRs where
+    a run diverged are hatched (such a run has no value; the mean is over the others). by="optimizer" draws one curve
     per optimizer, in its fixed colour; by=("optimizer", "schedule") one per pair (non-constant schedules dashed)."""
     runs = runs_of(runs)
     fields = (by,) if isinstance(by, str) else tuple(by or ())
@@ -76,7 +70,7 @@ def metric_vs_lr(runs, metric, ylabel: str, *, by: str | tuple[str, ...] | None 
         groups.setdefault(_group_style(run, fields), []).append(run)
     diverged_lrs = set()
     for (name, color, style), members in groups.items():
-        lrs, stats, diverged = _by_lr(members, metric)
+        lrs, stats, diverged = _by_lr(members, field, scale)
         diverged_lrs.update(diverged)
         ax.fill_between(lrs, stats[:, 1], stats[:, 2], color=color, alpha=0.2, lw=0)
         ax.plot(lrs, stats[:, 0], style, color=color, lw=1.5, label=name or None)
@@ -95,7 +89,7 @@ def metric_vs_lr(runs, metric, ylabel: str, *, by: str | tuple[str, ...] | None 
 
 def accuracy_vs_lr(runs, **kwargs):
     """Final test accuracy (%) against the learning rate. The axis is zoomed to the data; the label says so."""
-    fig = metric_vs_lr(runs, lambda run: 100 * run.final_accuracy, "test accuracy (%)", **kwargs)
+    fig = metric_vs_lr(runs, "accuracy", "test accuracy (%)", scale=100, **kwargs)
     ax = kwargs.get("ax") or fig.axes[0]
     if ax.get_ylim()[0] > 0:
         ax.set_ylabel(f"test accuracy (%)\n(zoomed: axis starts at {ax.get_ylim()[0]:.3g} %)")
@@ -104,14 +98,14 @@ def accuracy_vs_lr(runs, **kwargs):
 
 def final_loss_vs_lr(runs, **kwargs):
     """Final training loss (mean over the last epoch) against the learning rate."""
-    return metric_vs_lr(runs, lambda run: run.final_loss, "final training loss", log_y=True, **kwargs)
+    return metric_vs_lr(runs, "loss", "final training loss", log_y=True, **kwargs)
 
 
 def good_regions(runs, *, key: str = "optimizer"):
     """A cheat sheet: for each optimizer (or other config field), its good region as a bar on the LR axis and its
-    best LR as a dot, in the optimizer's colour."""
+    best rate as a dot, in the optimizer's colour (lrlab.results: the meanings of both)."""
     sweep = Sweep(runs_of(runs))
-    names = list(sweep.best_runs(key))
+    names = list(sweep.split(key))
     fig, ax = subplots(figsize=(WIDTH, 0.6 * len(names) + 1.8))
     for row, name in enumerate(names):
         members = sweep.where(**{key: name})
@@ -119,7 +113,7 @@ def good_regions(runs, *, key: str = "optimizer"):
         good = members.good_region()
         if good:
             ax.plot(good, [row, row], color=color, lw=9, alpha=0.35, solid_capstyle="butt")
-        best = members.best().lr
+        best = members.best_lr()  # the best rate: the lowest mean over seeds (lrlab.results, rule 4)
         ax.plot(best, row, "o", color=color, ms=10, mec="k", mew=0.6)
         ax.annotate(f"best {best:.1e}", (best, row), xytext=(0, 11), textcoords="offset points", ha="center",
                     fontsize=9)
@@ -158,7 +152,7 @@ def warmup_edge(runs, bound: float):
     """One panel per optimizer: a grid of peak LR (columns) by warm-up length (rows). Each cell counts its seeds:
     how many trained (did not diverge, final loss < `bound`), and how many diverged. Green: every seed trained;
     pale green: some did; grey: none did; hatched: every seed diverged. Outlined in each row: the largest LR at which
-    most seeds trained (lrlab.sweeps.trains, the same test as Sweep.largest_trainable(bound, most=True))."""
+    most seeds trained (lrlab.results.trains, the same test as Sweep.largest_trainable(bound, most=True))."""
     from matplotlib.patches import Rectangle
 
     runs = runs_of(runs)
