@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+THETA0 = (-2.0, 1.5)  # where every path on the book's bowls starts: off both axes, so that both directions show
+
 
 @dataclass(frozen=True)
 class Bowl:

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+CHAPTER_MODULES = ("plot", "noise", "hessian", "quadratic", "parallel")  # lrlab.MODULE.name a chapter may use
 CHAPTERS = sorted(p for p in (ROOT / "book").iterdir() if p.suffix in (".ipynb", ".md"))
 
 
@@ -52,6 +53,43 @@ def test_every_notebook_starts_with_the_same_short_setup_cell_for_the_configured
         code = "".join("".join(c["source"]) for c in _code_cells(path))
         assert not re.search(r"^\s*def |^\s*class ", code, re.M), f"{path.name} defines code"
         assert not re.search(r"^\s*from lrlab\.(?!quadratic\b)", code, re.M), f"{path.name}: use lrlab.NAME"
+        shown = re.sub(r"lrlab\.show_source\([\w.]+\)", "", code)  # a page may print any function's source
+        for module, name in re.findall(r"\blrlab\.([a-z]\w*)\.(\w+)", shown):
+            assert module in CHAPTER_MODULES, f"{path.name}: lrlab.{module}.{name}; use a name of lrlab itself"
+
+
+def _sweep_settings(path) -> list[dict]:
+    """The settings of every lrlab.sweep(...) call in a chapter, evaluated with the chapter's simple assignments
+    (LEARNING_RATES = ..., OPTIMIZERS = [...], BUDGET = dict(...)) in scope."""
+    import ast
+
+    import numpy as np
+
+    tree = ast.parse("\n".join(re.sub(r"(?m)^\s*[%!].*$", "", "".join(c["source"])) for c in _code_cells(path)[1:]))
+    scope = {"np": np}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets):
+            scope[node.targets[0].id] = eval(compile(ast.Expression(node.value), path.name, "eval"), scope)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "lrlab.sweep"]
+    evaluate = lambda node: eval(compile(ast.Expression(node), path.name, "eval"), scope)
+    settings = []
+    for call in calls:
+        found = {"lrs": list(evaluate(call.args[0]))}
+        for keyword in call.keywords:
+            found.update(evaluate(keyword.value) if keyword.arg is None else {keyword.arg: evaluate(keyword.value)})
+        settings.append(found)
+    return settings
+
+
+def test_the_optimizers_grid_that_range_test_and_recipe_reuse_is_the_optimizers_chapters():
+    """range_test and recipe compare with the optimizers chapter's sweep: the same rates and budget, optimizers
+    among its own, so that their runs come from its cache instead of training again (and say the same)."""
+    (grid,) = _sweep_settings(ROOT / "book" / "optimizers.ipynb")
+    for chapter in ("range_test", "recipe"):
+        (reused,) = [s for s in _sweep_settings(ROOT / "book" / f"{chapter}.ipynb") if "optimizer" in s]
+        assert set(reused["optimizer"]) <= set(grid["optimizer"]), chapter
+        assert {k: v for k, v in reused.items() if k != "optimizer"} == {k: v for k, v in grid.items()
+                                                                         if k != "optimizer"}, chapter
 
 
 def _claim_keys(path):

@@ -40,6 +40,7 @@ def test_the_wheel_holds_every_module_of_the_package(wheel):
     modules = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "lrlab").rglob("*.py"))
     assert modules and [m for m in modules if m not in inside] == []
     assert "lrlab/sentences.json" in inside  # the checked sentences a Colab notebook prints
+    assert "lrlab/plot/url_state.js" in inside  # the explorers' script
 
 
 def test_every_module_imports_from_the_installed_wheel_away_from_the_checkout(wheel, tmp_path):
@@ -50,6 +51,8 @@ def test_every_module_imports_from_the_installed_wheel_away_from_the_checkout(wh
     code = ("import importlib, pkgutil, lrlab; "
             "names = [m.name for m in pkgutil.walk_packages(lrlab.__path__, 'lrlab.')]; "
             "[importlib.import_module(n) for n in names]; "
+            "html = lrlab.plot.explorers.Explorer({}, 'note', ('lr', 'i', [1e-3]))._repr_html_(); "
+            "assert 'function lrlabUrlState(' in html, 'the explorer lacks its script'; "
             "print(lrlab.__file__); print(' '.join(names))")
     environment = {**os.environ, "PYTHONPATH": str(site), "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True)

@@ -27,3 +27,19 @@ def test_figures_carry_provenance_and_mark_diverged_runs_and_the_smoke_profile(m
 def test_smooth_averages_a_trailing_window_and_skips_non_finite_values():
     assert plot.smooth([1, 2, 3, 4], 2).tolist() == [1, 1.5, 2.5, 3.5]
     assert plot.smooth([1, float("nan"), 3], 3).tolist() == [1, 1, 2]
+
+
+def test_the_explorers_script_is_valid_javascript_and_every_url_state_explorer_calls_it():
+    import json
+    import subprocess
+    from pathlib import Path
+
+    from lrlab.plot.explorers import URL_STATE_JS, Explorer
+
+    script = Path(plot.explorers.__file__).with_name(URL_STATE_JS)
+    checked = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)  # node: as make lint
+    assert checked.returncode == 0, checked.stderr
+    html = Explorer({"mark": "point"}, "a note", url_state=("lr", "i", [1e-3, 1e-2]))._repr_html_()
+    assert script.read_text() in html and 'lrlabUrlState(result, [0.001, 0.01], "lr", "i")' in html
+    assert "lrlabUrlState" not in Explorer({"mark": "point"}, "a note")._repr_html_()
+    assert json.dumps({"mark": "point"}, separators=(",", ":")) in html

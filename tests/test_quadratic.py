@@ -3,6 +3,7 @@ import pytest
 
 from lrlab.plot import momentum_explorer
 from lrlab.quadratic import (
+    THETA0,
     Bowl,
     best_momentum,
     gradient_descent,
@@ -22,8 +23,8 @@ def test_one_dimensional_steps_follow_the_closed_form():
 
 def test_stability_bound_separates_convergence_from_divergence():
     bowl = Bowl(eigenvalues=(1.0, 10.0), angle=30)
-    below = gradient_descent(bowl.grad, (-2.0, 1.5), 0.99 * bowl.stability_bound, steps=400)
-    above = gradient_descent(bowl.grad, (-2.0, 1.5), 1.01 * bowl.stability_bound, steps=400)
+    below = gradient_descent(bowl.grad, THETA0, 0.99 * bowl.stability_bound, steps=400)
+    above = gradient_descent(bowl.grad, THETA0, 1.01 * bowl.stability_bound, steps=400)
     assert np.linalg.norm(below[-1]) < 1e-2 < 10 < np.linalg.norm(above[-1])
 
 
@@ -34,7 +35,7 @@ def test_best_fixed_step_is_fastest_and_matches_measurement():
     grid = np.linspace(0.01, 0.199, 200)
     assert grid[np.argmin([bowl.contraction(lr) for lr in grid])] == pytest.approx(bowl.best_step, abs=1e-3)
     for lr in (0.05, bowl.best_step, 0.195):
-        path = gradient_descent(bowl.grad, (-2.0, 1.5), lr, steps=200)
+        path = gradient_descent(bowl.grad, THETA0, lr, steps=200)
         assert measured_contraction(path) == pytest.approx(bowl.contraction(lr), abs=0.01)
 
 
@@ -59,7 +60,7 @@ def test_heavy_ball_is_torch_sgd_with_momentum():
         (0.5 * theta @ torch.as_tensor(bowl.matrix) @ theta).backward()
         optimizer.step()
         visited.append(theta.detach().clone().numpy())
-    np.testing.assert_allclose(heavy_ball(bowl.grad, (-2.0, 1.5), 0.05, 0.8, 30), np.array(visited), rtol=1e-12)
+    np.testing.assert_allclose(heavy_ball(bowl.grad, THETA0, 0.05, 0.8, 30), np.array(visited), rtol=1e-12)
 
 
 def test_momentum_is_stable_below_2_1_plus_beta_over_lambda_max_and_fastest_at_polyaks_choice():
@@ -70,7 +71,7 @@ def test_momentum_is_stable_below_2_1_plus_beta_over_lambda_max_and_fastest_at_p
     lr, beta = best_momentum(bowl)
     root_kappa = np.sqrt(10.0)
     assert momentum_contraction(bowl, lr, beta) == pytest.approx((root_kappa - 1) / (root_kappa + 1), rel=1e-6)
-    path = heavy_ball(bowl.grad, (-2.0, 1.5), lr, beta, 200)
+    path = heavy_ball(bowl.grad, THETA0, lr, beta, 200)
     assert measured_contraction(path, burn_in=20) == pytest.approx(momentum_contraction(bowl, lr, beta), abs=0.02)
     grid = [(a, b) for a in np.linspace(0.05, 0.5, 46) for b in np.linspace(0, 0.95, 20)]
     assert min(momentum_contraction(bowl, a, b) for a, b in grid) >= momentum_contraction(bowl, lr, beta) - 1e-3
@@ -83,7 +84,7 @@ def test_momentum_explorer_holds_every_path_its_sliders_can_pick():
     assert (eta["bind"]["min"], eta["bind"]["max"], eta["bind"]["step"]) == (0.1, 0.2, 0.1)
     assert (beta["bind"]["min"], beta["bind"]["max"]) == (0.0, 0.5)
     rows = [r for r in explorer.spec["layer"][1]["data"]["values"] if (r["eta"], r["beta"]) == (0.2, 0.5)]
-    expected = np.clip(heavy_ball(bowl.grad, (-2.0, 1.5), 0.2, 0.5, 10), -3.5, 3.5)
+    expected = np.clip(heavy_ball(bowl.grad, THETA0, 0.2, 0.5, 10), -3.5, 3.5)
     np.testing.assert_allclose([[r["x"], r["y"]] for r in sorted(rows, key=lambda r: r["step"])], expected, atol=1e-3)
     labels = {(r["eta"], r["beta"]): r["label"] for r in explorer.spec["layer"][2]["data"]["values"]}
     assert labels[(0.2, 0.5)].endswith("converges") and len(labels) == 4

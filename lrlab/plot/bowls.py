@@ -7,6 +7,7 @@ import numpy as np
 
 from lrlab.plot.style import WIDTH, annotate, bottom_legend, subplots
 from lrlab.quadratic import (
+    THETA0,
     Bowl,
     best_momentum,
     gradient_descent,
@@ -37,7 +38,7 @@ def steps_1d(bowl: Bowl, lrs: dict[str, float], theta0: float = 1.0, steps: int 
                          f"{bowl.stability_bound:g}; computed live with NumPy")
 
 
-def paths_2d(bowl: Bowl, lrs: dict[str, float], theta0=(-2.0, 1.5), steps: int = 25):
+def paths_2d(bowl: Bowl, lrs: dict[str, float], theta0=THETA0, steps: int = 25):
     """One panel per step size: the bowl's contours and the path gradient descent takes on it."""
     rows = math.ceil(len(lrs) / 2)
     fig, axes = subplots(rows, 2, figsize=(WIDTH, 3.3 * rows + 0.6), sharex=True, sharey=True, squeeze=False)
@@ -68,7 +69,7 @@ def contraction(bowl: Bowl, lrs=None, steps: int = 60):
     fig, ax = subplots(figsize=(WIDTH, 4.2))
     ax.plot(lrs, [bowl.contraction(lr) for lr in lrs], color="tab:blue", label="theory: max |1 − ηλ|")
     probes = np.linspace(lrs[0], lrs[-1], 23)
-    measured = [measured_contraction(gradient_descent(bowl.grad, (-2.0, 1.5), lr, steps)) for lr in probes]
+    measured = [measured_contraction(gradient_descent(bowl.grad, THETA0, lr, steps)) for lr in probes]
     ax.plot(probes, measured, "o", color="crimson", ms=4, label=f"measured on {steps}-step trajectories")
     ax.axhline(1, color="0.5", ls="--", lw=0.8)
     ax.axvline(bowl.best_step, color="tab:green", ls=":", label=f"best step 2/(λmin+λmax) = {bowl.best_step:.3f}")
@@ -81,7 +82,7 @@ def contraction(bowl: Bowl, lrs=None, steps: int = 60):
                          "steps; computed live with NumPy")
 
 
-def momentum(bowl: Bowl, theta0=(-2.0, 1.5), steps: int = 40):
+def momentum(bowl: Bowl, theta0=THETA0, steps: int = 40):
     """Left: the best plain step and Polyak's best momentum on the bowl's contours. Right: |θ| after each step
     (log scale) for both, with the predicted rates as dashed lines."""
     lr_gd, (lr_hb, beta) = bowl.best_step, best_momentum(bowl)

@@ -3,39 +3,20 @@ CDN), with sliders that need no kernel."""
 
 import json
 import uuid
+from importlib import resources
 
 import matplotlib.colors
 import numpy as np
 
 from lrlab.plot.style import GOOD_BAND, lr_color, runs_of, smooth
-from lrlab.quadratic import Bowl, heavy_ball, momentum_contraction
+from lrlab.quadratic import THETA0, Bowl, heavy_ball, momentum_contraction
 from lrlab.results import Sweep
 
 HATCH_SVG = ('<svg width="0" height="0" style="position:absolute"><defs><pattern id="lrlab-hatch" width="8" '
              'height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" '
              'fill="white" fill-opacity="0"/><line x1="0" y1="0" x2="0" y2="8" stroke="crimson" stroke-width="2" '
              'stroke-opacity="0.5"/></pattern></defs></svg>')  # the static figures' diverged hatch, as an SVG fill
-# With a URL parameter: read `#KEY=value` when the page opens (the nearest of `values` is chosen) and write it
-# back whenever the slider moves, so that a link can open the explorer at a given value.
-URL_STATE_JS = """.then(function (result) {
-  var values = %(values)s, key = %(key)s, signal = %(signal)s;
-  function fromUrl() {
-    var found = location.hash.match(new RegExp("[#&]" + key + "=([^&]+)"));
-    var wanted = found ? parseFloat(decodeURIComponent(found[1])) : NaN;
-    if (!(wanted > 0)) return;
-    var best = 0;
-    values.forEach(function (v, i) {
-      if (Math.abs(Math.log(v / wanted)) < Math.abs(Math.log(values[best] / wanted))) best = i;
-    });
-    result.view.signal(signal, best).runAsync();
-  }
-  fromUrl();
-  window.addEventListener("hashchange", fromUrl);
-  result.view.addSignalListener(signal, function (name, i) {
-    var hash = "#" + key + "=" + values[i].toExponential(1);
-    try { history.replaceState(null, "", hash); } catch (e) { location.hash = hash; }
-  });
-})"""
+URL_STATE_JS = "url_state.js"  # lrlabUrlState(result, values, key, signal): the slider <-> #key=value, both ways
 
 
 class Explorer:
@@ -54,14 +35,20 @@ class Explorer:
         then, data = "", ""
         if self.url_state:
             key, signal, values = self.url_state
-            then = URL_STATE_JS % {"values": json.dumps([float(v) for v in values]), "key": json.dumps(key),
-                                   "signal": json.dumps(signal)}
+            arguments = ", ".join(json.dumps(x) for x in ([float(v) for v in values], key, signal))
+            then = f".then(function (result) {{ lrlabUrlState(result, {arguments}); }})"
             data = f' data-url-key="{key}" data-values="{[float(v) for v in values]}"'
         return (f'{HATCH_SVG}<div class="lrlab-explorer"{data}>'
                 f'<div class="lrlab-controls" id="{element}-controls"></div>'
-                f'<div id="{element}"><em>{self.note}</em></div></div>{scripts}<script>'
+                f'<div id="{element}"><em>{self.note}</em></div></div>{scripts}<script>{_script(self.url_state)}'
                 f'if (window.vegaEmbed) vegaEmbed("#{element}", {json.dumps(self.spec, separators=(",", ":"))}, '
                 f'{{actions: false, renderer: "svg", bind: "#{element}-controls"}}){then};</script>')
+
+
+def _script(url_state) -> str:
+    """The JavaScript the explorer needs besides Vega: url_state.js, shipped beside this module, when it keeps
+    its slider in the URL."""
+    return (resources.files("lrlab.plot") / URL_STATE_JS).read_text() if url_state else ""
 
 
 def _contour_rows(bowl: Bowl, levels=(0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0)) -> list[dict]:
@@ -75,7 +62,7 @@ def _contour_rows(bowl: Bowl, levels=(0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0)) -> li
     return rows
 
 
-def momentum_explorer(bowl: Bowl, theta0=(-2.0, 1.5), steps: int = 25, lrs=None, betas=None) -> Explorer:
+def momentum_explorer(bowl: Bowl, theta0=THETA0, steps: int = 25, lrs=None, betas=None) -> Explorer:
     """Heavy-ball momentum on the bowl with two sliders, η and β, over precomputed paths (every combination of
     `lrs` and `betas`), with the shrink factor of the chosen pair; β = 0 is plain gradient descent."""
     lrs = np.round(np.arange(0.02, 0.301, 0.02), 2) if lrs is None else lrs
