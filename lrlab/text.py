@@ -51,6 +51,28 @@ class Table:
 
     __repr__ = __str__
 
+    @classmethod
+    def of(cls, columns: dict, number: str = "{:.3g}", formats: dict | None = None) -> "Table":
+        """A table from its columns, {"lr": [...], "final loss": [...]}, one row per position: text as it is, a
+        column named lr (or "... lr") as the book writes rates, whole numbers with thousands separators, other numbers
+        with `number` (or formats[column name]), None or nan as "-"."""
+        def cell(name, value):
+            if isinstance(value, (str, bool)):
+                return str(value)
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                return "-"
+            if name == "lr" or name.endswith(" lr"):
+                return format_lr(value)
+            if name in (formats or {}):
+                return formats[name].format(value)
+            return f"{value:,}" if isinstance(value, int) else number.format(value)
+
+        names, values = list(columns), [list(column) for column in columns.values()]
+        if len({len(column) for column in values}) > 1:
+            raise ValueError(f"Table.of: columns of different lengths {[len(c) for c in values]} ({names})")
+        return cls([{name: cell(name, column[i]) for name, column in zip(names, values)}
+                    for i in range(len(values[0]) if values else 0)])
+
     def _repr_html_(self):
         header = list(self.rows[0]) if self.rows else []
         head = "".join(f'<th style="{_CELL}">{html.escape(h)}</th>' for h in header)
@@ -65,6 +87,10 @@ _CELL = "padding:3px 10px;text-align:right;border-bottom:1px solid #ddd"
 def _td(value: str) -> str:
     """One cell; short values (numbers, LRs such as 3.0e-03) never break across lines."""
     return f'<td style="{_CELL}{";white-space:nowrap" if len(value) <= 10 else ""}">{html.escape(value)}</td>'
+
+
+def _rate_or_none(lr: float | None) -> str:
+    return "-" if lr is None else format_lr(lr)
 
 
 def _range(low: float, high: float, count: int) -> str:
@@ -85,13 +111,14 @@ def lr_table(sweep) -> Table:
 
 def best_table(sweep, key: str = "optimizer") -> Table:
     """One row per optimizer (or other config field): its best rate (lrlab.results, rule 4), that rate's mean final
-    loss and test accuracy over its seeds, and its good region."""
+    loss and test accuracy over its seeds, its good region, and the smallest rate at which every seed diverged."""
     rows = []
     for name, members in sweep.split(key).items():
         rate = members.summary(members.best_lr())
         rows.append({key: str(name), "best lr": format_lr(rate.lr), "mean final train loss": format_loss(rate.loss),
                      "mean test accuracy": format_accuracy(rate.accuracy),
-                     "good region": format_region(members.good_region()).replace(" to ", " – ")})
+                     "good region": format_region(members.good_region()).replace(" to ", " – "),
+                     "all seeds diverged from": _rate_or_none(members.first_diverged())})
     return Table(rows)
 
 

@@ -1,5 +1,7 @@
-"""How much of a chapter's code is claim plumbing: statements that are `glue`/`claim` calls, or that exist only to
-feed them (every name they bind is read by plumbing alone). Counted in code lines outside the set-up cell.
+"""How much of a chapter's code is claim plumbing: statements that are `glue`/`claim` calls, or `print` calls (a
+number printed in a line of text is plumbing too: the evidence a reader sees is a table or a figure, issue 22), or
+that exist only to feed them (every name they bind is read by plumbing alone). Counted in code lines outside the
+set-up cell.
 
     python tests/plumbing.py book/*.ipynb      (tests/test_book.py holds the book to PLUMBING_LIMIT)
 """
@@ -9,8 +11,11 @@ import json
 import sys
 from pathlib import Path
 
-PLUMBING_LIMIT = 0.35  # at most this share of a chapter's code lines (issue 15)
-CALLS = {"glue", "claim"}
+# Shares of code lines, held as a ratchet: measured after issue 22 turned the chapters' prints into tables (the book
+# 65 % -> 45 %, the worst chapter 59 %). The goal is 35 % for each chapter; lower these as chapters get there.
+BOOK_LIMIT = 0.46
+CHAPTER_LIMIT = 0.60
+CALLS = {"glue", "claim", "print"}
 
 
 def code_cells(path: Path) -> list[str]:
@@ -21,7 +26,7 @@ def code_cells(path: Path) -> list[str]:
 
 
 def _is_call(statement: ast.stmt) -> bool:
-    """A glue/claim call, or a loop, branch or with-block made of nothing else."""
+    """A glue/claim/print call, or a loop, branch or with-block made of nothing else."""
     if isinstance(statement, (ast.For, ast.If, ast.With)):
         return all(_is_call(s) for s in statement.body + getattr(statement, "orelse", []))
     value = statement.value if isinstance(statement, ast.Expr) else None

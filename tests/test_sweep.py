@@ -315,3 +315,15 @@ def test_a_rate_where_a_seed_diverged_is_not_the_best_while_another_rate_is_safe
     assert result.best_lr() == 1e-3 and result.summary(1e-2).diverged == 1 and result.summary(1e-2).loss == 0.01
     everything_diverged = _labelled([_seeded(1.0, 0, 0, diverged=True)])
     assert everything_diverged.best_lr() == 1.0 and everything_diverged.summary(1.0).loss == np.inf
+
+
+def test_table_of_columns_formats_rates_counts_numbers_and_missing_values_and_refuses_ragged_columns():
+    from lrlab import Table
+
+    table = Table.of({"lr": [1e-3, 3e-2], "runs": [3, 1200], "loss": [0.04123, float("nan")], "share": [0.5, None],
+                      "what": ["a", "b"]}, formats={"share": "{:.0%}"})
+    assert table.rows == [{"lr": "1.0e-03", "runs": "3", "loss": "0.0412", "share": "50%", "what": "a"},
+                          {"lr": "3.0e-02", "runs": "1,200", "loss": "-", "share": "-", "what": "b"}]
+    assert Table.of({"best lr": {2e-3: "x"}, "ok": [True]}).rows == [{"best lr": "2.0e-03", "ok": "True"}]
+    with pytest.raises(ValueError, match="different lengths"):
+        Table.of({"lr": [1e-3, 1e-2], "loss": [0.1]})
