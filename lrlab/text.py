@@ -54,8 +54,9 @@ class Table:
     @classmethod
     def of(cls, columns: dict, number: str = "{:.3g}", formats: dict | None = None) -> "Table":
         """A table from its columns, {"lr": [...], "final loss": [...]}, one row per position: text as it is, a
-        column named lr (or "... lr") as the book writes rates, whole numbers with thousands separators, other numbers
-        with `number` (or formats[column name]), None or nan as "-"."""
+        column named lr (or "... lr") as the book writes rates, one named "... accuracy ..." as percentages (97.25 %),
+        whole numbers with thousands separators, other numbers with `number` (or formats[column name]), None or nan
+        as "-"."""
         def cell(name, value):
             if isinstance(value, (str, bool)):
                 return str(value)
@@ -63,6 +64,8 @@ class Table:
                 return "-"
             if name == "lr" or name.endswith(" lr"):
                 return format_lr(value)
+            if "accuracy" in name and name not in (formats or {}):
+                return format_accuracy(value)
             if name in (formats or {}):
                 return formats[name].format(value)
             return f"{value:,}" if isinstance(value, int) else number.format(value)

@@ -43,3 +43,16 @@ def test_the_explorers_script_is_valid_javascript_and_every_url_state_explorer_c
     assert script.read_text() in html and 'lrlabUrlState(result, [0.001, 0.01], "lr", "i")' in html
     assert "lrlabUrlState" not in Explorer({"mark": "point"}, "a note")._repr_html_()
     assert json.dumps({"mark": "point"}, separators=(",", ":")) in html
+
+
+def test_first_step_draws_each_optimizers_loss_after_one_update_and_rmsprop_at_eta_takes_adams_step_at_ten_eta():
+    result = sweep([1e-3, 1e-2], optimizer=["adam", "rmsprop"], epochs=1, train_size=320, test_size=100,
+                   progress=False)
+    fig = plot.first_step(result)
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    assert list(lines["adam"].get_ydata()) == [result.at(lr, optimizer="adam").losses[1] for lr in (1e-3, 1e-2)]
+    assert lines["the loss at the start, " + f"{result.runs[0].losses[0]:.2f}"].get_ydata()[0] > 2
+    # torch's RMSprop has no bias correction: its first step is 10x eta * sign(g), Adam's is eta * sign(g)
+    rmsprop, adam = result.at(1e-3, optimizer="rmsprop").losses[1], result.at(1e-2, optimizer="adam").losses[1]
+    assert abs(rmsprop / adam - 1) < 1e-3
+    assert any("lr 0.001, 0.01" in t for t in _texts(fig))

@@ -324,6 +324,7 @@ def test_table_of_columns_formats_rates_counts_numbers_and_missing_values_and_re
                       "what": ["a", "b"]}, formats={"share": "{:.0%}"})
     assert table.rows == [{"lr": "1.0e-03", "runs": "3", "loss": "0.0412", "share": "50%", "what": "a"},
                           {"lr": "3.0e-02", "runs": "1,200", "loss": "-", "share": "-", "what": "b"}]
-    assert Table.of({"best lr": {2e-3: "x"}, "ok": [True]}).rows == [{"best lr": "2.0e-03", "ok": "True"}]
+    assert Table.of({"best lr": {2e-3: "x"}, "ok": [True], "test accuracy": [0.9725]}).rows == [
+        {"best lr": "2.0e-03", "ok": "True", "test accuracy": "97.25 %"}]
     with pytest.raises(ValueError, match="different lengths"):
         Table.of({"lr": [1e-3, 1e-2], "loss": [0.1]})

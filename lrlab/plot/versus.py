@@ -101,6 +101,27 @@ def final_loss_vs_lr(runs, **kwargs):
     return metric_vs_lr(runs, "loss", "final training loss", log_y=True, **kwargs)
 
 
+def first_step(runs, *, by: str = "optimizer"):
+    """The first-step shock: the training loss after one update (the loss of a run's second batch, the median over
+    its seeds) against the learning rate, one line per optimizer (or other config field), with the loss at the start
+    dotted. Where one update throws the loss far above its start, the run diverges at once (lrlab.runs.diverged_at)."""
+    runs = runs_of(runs)
+    fig, ax = subplots(figsize=(WIDTH, 4.2))
+    for name, members in Sweep(runs).split(by).items():
+        after = [np.median([run.losses[1] if len(run.losses) > 1 else np.inf for run in members.by_lr(lr)])
+                 for lr in members.lrs]
+        color = OPTIMIZER_COLORS.get(name, NEUTRAL) if by == "optimizer" else NEUTRAL
+        ax.plot(members.lrs, np.where(np.isfinite(after), after, np.nan), "o-", color=color, ms=5, lw=1.5,
+                label=str(name))
+    start = float(np.median([run.losses[0] for run in runs if run.losses]))
+    ax.axhline(start, color=NEUTRAL, ls=":", lw=1.2, label=f"the loss at the start, {start:.2f}")
+    ax.set(xscale="log", yscale="log", xlabel="learning rate η", ylabel="training loss after one update",
+           title="The first step: the loss after a single update")
+    ax.grid(alpha=0.3, which="both")
+    bottom_legend(fig, *ax.get_legend_handles_labels(), ncol=3)
+    return annotate_runs(fig, runs)
+
+
 def good_regions(runs, *, key: str = "optimizer"):
     """A cheat sheet: for each optimizer (or other config field), its good region as a bar on the LR axis and its
     best rate as a dot, in the optimizer's colour (lrlab.results: the meanings of both)."""
