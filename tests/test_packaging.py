@@ -12,29 +12,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _export(to: Path) -> Path:
-    """The repository's files as git sees them (tracked, and new files it does not ignore), without build leftovers
-    such as *.egg-info or _build/: what a clone would hold."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (to / name).parent.mkdir(parents=True, exist_ok=True)
-            (to / name).write_bytes(source.read_bytes())
-    return to
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("packaging")
-    export = _export(folder / "export")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w",
-                    str(folder / "dist"), str(export)], check=True, capture_output=True)
-    (built,) = (folder / "dist").glob("lrlab-*.whl")
-    return built
-
-
 def test_the_wheel_holds_every_module_of_the_package(wheel):
     inside = set(zipfile.ZipFile(wheel).namelist())
     modules = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "lrlab").rglob("*.py"))
@@ -62,3 +39,27 @@ def test_every_module_imports_from_the_installed_wheel_away_from_the_checkout(wh
     expected = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
                 for p in (ROOT / "lrlab").rglob("*.py")} - {"lrlab"}
     assert set(names) == expected
+
+
+@pytest.mark.slow
+def test_installing_lrlab_where_a_newer_torch_is_installed_keeps_that_torch(wheel, tmp_path):
+    """Colab ships its own, often newer, torch and torchvision: the set-up cell's pip install must keep them, not
+    replace them with an older multi-GB build. Measured with pip's own resolver (a dry run against the package
+    index) in a fresh environment that holds a torch and torchvision newer than any release today."""
+    import json
+
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True)
+    python = tmp_path / "venv" / "bin" / "python"
+    site = Path(subprocess.run([python, "-c", "import site; print(site.getsitepackages()[0])"], capture_output=True,
+                               text=True, check=True).stdout.strip())
+    for name, version in (("torch", "99.0.0"), ("torchvision", "99.0.0")):
+        info = site / f"{name}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        (info / "RECORD").write_text("")
+    environment = {**os.environ, "PIP_CONFIG_FILE": os.devnull}  # this machine's own pip cap does not apply there
+    done = subprocess.run([python, "-m", "pip", "install", "--dry-run", "--quiet", "--report", str(tmp_path / "r.json"),
+                           str(wheel)], env=environment, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    planned = {item["metadata"]["name"].lower() for item in json.loads((tmp_path / "r.json").read_text())["install"]}
+    assert "lrlab" in planned and not planned & {"torch", "torchvision"}, sorted(planned)

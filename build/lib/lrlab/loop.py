@@ -1,0 +1,99 @@
+"""The readable training loop: one model, one optimizer, one schedule, one batch at a time.
+
+This is the reference: no stacking and none of the engine's memory or layout tricks (its optimizers come from the
+same `lrlab.optim.make_optimizer` as the engine's, torch's one-call kernels for Adam and SGD included). `lrlab.train`
+runs it, the experiment chapter prints its
+source, and the fast engine that sweeps use (`lrlab.engine`, whose docstring lists how it differs) is tested against
+it, step for step.
+"""
+
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
+from lrlab.data import prepare
+from lrlab.model import seeded_cnn
+from lrlab.optim import current_lr, evaluation_mode, make_optimizer, make_scheduler, training_mode
+from lrlab.runs import History, Run, has_diverged
+
+
+def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, history, should_stop=has_diverged):
+    """One pass over the images in `order`: one gradient-descent step per batch."""
+    model.train()
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        loss = F.cross_entropy(model(images[batch]), labels[batch])  # forward: J(θ)
+        optimizer.zero_grad()
+        loss.backward()  # backward: ∇J(θ), for every weight
+        optimizer.step()  # step: θ ← θ − η · (the optimizer's direction)
+        history.append(loss.item(), current_lr(optimizer))  # bookkeeping
+        scheduler.step()  # the schedule sets η for the next step
+        if should_stop(history):  # by default: the loss is non-finite, or 10x its first value
+            return
+
+
+@torch.inference_mode()
+def evaluate(model, images, labels, batch_size: int = 1000) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy (0..1) of the model on the given images."""
+    model.eval()
+    loss_sum, correct = 0.0, 0
+    for start in range(0, len(labels), batch_size):
+        logits, y = model(images[start:start + batch_size]), labels[start:start + batch_size]
+        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(1) == y).sum().item()
+    return loss_sum / len(labels), correct / len(labels)
+
+
+def train_run(config: TrainConfig, *, device=None, progress: bool = True, data=None) -> Run:
+    """Train one run as `config` says, with the loop above, and return its Run (not cached)."""
+    given = prepare(config, device, data)
+    steps_per_epoch = math.ceil(len(given.labels) / config.batch_size)
+    model = seeded_cnn(config.seed).to(given.device)
+    optimizer = make_optimizer(model.parameters(), config.optimizer, config.lr)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch * config.epochs)
+    shuffle = torch.Generator().manual_seed(config.seed)  # the batch order depends on the seed alone
+    history, started = History(), time.perf_counter()
+    train_loss, tests = [], []  # mean training loss of each epoch; (test loss, accuracy) of each evaluated one
+    for epoch in tqdm(range(1, config.epochs + 1), disable=not progress, leave=False,
+                      desc=f"{config.optimizer} lr={config.lr:g}"):
+        order = torch.randperm(len(given.labels), generator=shuffle).to(given.device)
+        training_mode(optimizer)  # schedule-free trains at one point and is evaluated at another
+        train_epoch(model, optimizer, scheduler, given.images, given.labels, order, config.batch_size, history)
+        if has_diverged(history):
+            break
+        train_loss.append(sum(history.losses[-steps_per_epoch:]) / steps_per_epoch)
+        if config.tests_after(epoch):
+            evaluation_mode(optimizer)
+            tests.append(evaluate(model, given.test_images, given.test_labels))
+    diverged = has_diverged(history)
+    return Run.record(config, history.losses, history.step_lrs, train_loss, tests,
+                      seconds=time.perf_counter() - started, n_images=len(given.labels), device=given.device,
+                      stopped_at=len(history.losses) - 1 if diverged else None, steps_per_epoch=steps_per_epoch)
+
+
+def train(lr: float = DEFAULTS.lr, *, optimizer: str = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
+          batch_size: int = DEFAULTS.batch_size, train_size: int | None = DEFAULTS.train_size,
+          test_size: int | None = DEFAULTS.test_size, seed: int = DEFAULTS.seed, schedule: str = DEFAULTS.schedule,
+          warmup_steps: int = DEFAULTS.warmup_steps, decay_fraction: float = DEFAULTS.decay_fraction,
+          test_every: int = DEFAULTS.test_every, device=None, progress: bool = True) -> Run:
+    """Train the CNN on MNIST with one learning rate, with the plain reference loop, and return its Run; the
+    defaults are the seed's experiment.
+
+    lr: learning rate η (a number, or a string such as "1e-3"). optimizer: one of lrlab.config.OPTIMIZERS (sgd,
+    momentum, rmsprop, adam, schedule-free, prodigy).
+    epochs: passes over the training images. batch_size: images per update. train_size / test_size: a fixed
+    subset of the images (None: all). seed: initial weights and batch order. schedule: constant, step, cosine,
+    onecycle, wsd or wsd-sqrt. warmup_steps: a linear warm-up in front (0: none). decay_fraction: the share of
+    steps wsd spends decaying. test_every: also evaluate on the test images every
+    this many epochs (0: only after the last). device: cpu, cuda or mps (None: the best there is). Every field is
+    described in lrlab.TrainConfig. Not cached; lrlab.sweep (the fast engine) caches its runs.
+    """
+    config = apply_profile(TrainConfig(
+        lr=parse_lr(lr), optimizer=optimizer, epochs=epochs, batch_size=batch_size, train_size=train_size,
+        test_size=test_size, seed=seed, schedule=schedule, warmup_steps=warmup_steps,
+        decay_fraction=decay_fraction, test_every=test_every))
+    return train_run(config, device=device, progress=progress)

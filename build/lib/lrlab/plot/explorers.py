@@ -1,0 +1,212 @@
+"""Interactive figures for the HTML book: Vega-Lite specs drawn by Vega (served with the book from _vendor/vega, no
+CDN), with sliders that need no kernel."""
+
+import json
+import uuid
+from importlib import resources
+
+import matplotlib.colors
+import numpy as np
+
+from lrlab.plot.style import GOOD_BAND, lr_color, runs_of, smooth
+from lrlab.quadratic import THETA0, Bowl, heavy_ball, momentum_contraction
+from lrlab.results import Sweep
+
+HATCH_SVG = ('<svg width="0" height="0" style="position:absolute"><defs><pattern id="lrlab-hatch" width="8" '
+             'height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" '
+             'fill="white" fill-opacity="0"/><line x1="0" y1="0" x2="0" y2="8" stroke="crimson" stroke-width="2" '
+             'stroke-opacity="0.5"/></pattern></defs></svg>')  # the static figures' diverged hatch, as an SVG fill
+URL_STATE_JS = "url_state.js"  # lrlabUrlState(result, values, key, signal): the slider <-> #key=value, both ways
+
+
+class Explorer:
+    """An interactive figure for the HTML book: a Vega-Lite spec drawn by Vega (served with the book, no CDN) with
+    sliders that need no kernel. Where Vega is not there (Jupyter, Colab) it shows a one-line note instead.
+    url_state=(key, signal, values) keeps the slider bound to `signal` (an index into `values`) in the page's URL
+    as #key=value, both ways."""
+
+    def __init__(self, spec: dict, note: str, url_state: tuple[str, str, list[float]] | None = None):
+        self.spec, self.note, self.url_state = spec, note, url_state
+
+    def _repr_html_(self) -> str:
+        element = f"lrlab-explorer-{uuid.uuid4().hex[:8]}"
+        scripts = "".join(f'<script src="../vega/{name}.min.js"></script>' for name in ("vega", "vega-lite",
+                                                                                        "vega-embed"))
+        then, data = "", ""
+        if self.url_state:
+            key, signal, values = self.url_state
+            arguments = ", ".join(json.dumps(x) for x in ([float(v) for v in values], key, signal))
+            then = f".then(function (result) {{ lrlabUrlState(result, {arguments}); }})"
+            data = f' data-url-key="{key}" data-values="{[float(v) for v in values]}"'
+        return (f'{HATCH_SVG}<div class="lrlab-explorer"{data}>'
+                f'<div class="lrlab-controls" id="{element}-controls"></div>'
+                f'<div id="{element}"><em>{self.note}</em></div></div>{scripts}<script>{_script(self.url_state)}'
+                f'if (window.vegaEmbed) vegaEmbed("#{element}", {json.dumps(self.spec, separators=(",", ":"))}, '
+                f'{{actions: false, renderer: "svg", bind: "#{element}-controls"}}){then};</script>')
+
+
+def _script(url_state) -> str:
+    """The JavaScript the explorer needs besides Vega: url_state.js, shipped beside this module, when it keeps
+    its slider in the URL."""
+    return (resources.files("lrlab.plot") / URL_STATE_JS).read_text() if url_state else ""
+
+
+def _contour_rows(bowl: Bowl, levels=(0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0)) -> list[dict]:
+    """The bowl's level sets ½ θᵀAθ = c, exact ellipses, as rows for a line mark."""
+    angles = np.linspace(0, 2 * np.pi, 73)
+    rows = []
+    for level in levels:
+        axes = [np.sqrt(2 * level / lam) for lam in bowl.eigenvalues]
+        points = np.stack([axes[0] * np.cos(angles), axes[1] * np.sin(angles)], axis=1) @ bowl.eigvecs.T
+        rows += [{"level": level, "i": i, "x": round(x, 3), "y": round(y, 3)} for i, (x, y) in enumerate(points)]
+    return rows
+
+
+def momentum_explorer(bowl: Bowl, theta0=THETA0, steps: int = 25, lrs=None, betas=None) -> Explorer:
+    """Heavy-ball momentum on the bowl with two sliders, η and β, over precomputed paths (every combination of
+    `lrs` and `betas`), with the shrink factor of the chosen pair; β = 0 is plain gradient descent."""
+    lrs = np.round(np.arange(0.02, 0.301, 0.02), 2) if lrs is None else lrs
+    betas = np.round(np.arange(0.0, 0.91, 0.1), 1) if betas is None else betas
+    paths, rates = [], []
+    for lr in lrs:
+        for beta in betas:
+            path = np.clip(heavy_ball(bowl.grad, theta0, lr, beta, steps), -3.5, 3.5)
+            paths += [{"eta": float(lr), "beta": float(beta), "step": t, "x": round(x, 3), "y": round(y, 3)}
+                      for t, (x, y) in enumerate(path)]
+            rate = momentum_contraction(bowl, lr, beta)
+            rates.append({"eta": float(lr), "beta": float(beta), "label": f"shrink factor per step {rate:.3f}: "
+                          + ("converges" if rate < 1 else "diverges")})
+    pick = [{"filter": "abs(datum.eta - eta) < 1e-6 && abs(datum.beta - beta) < 1e-6"}]
+    axis = {"type": "quantitative", "scale": {"domain": [-3, 3]}}
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": 380, "height": 380,
+        "params": [{"name": "eta", "value": float(lrs[len(lrs) // 2]), "bind": {
+                        "input": "range", "min": float(lrs[0]), "max": float(lrs[-1]),
+                        "step": float(lrs[1] - lrs[0]), "name": "step size η "}},
+                   {"name": "beta", "value": 0.0, "bind": {
+                        "input": "range", "min": float(betas[0]), "max": float(betas[-1]),
+                        "step": float(betas[1] - betas[0]), "name": "momentum β "}}],
+        "layer": [
+            {"data": {"values": _contour_rows(bowl)}, "mark": {"type": "line", "color": "#cccccc"},
+             "encoding": {"x": {"field": "x", **axis, "title": "θ₁"}, "y": {"field": "y", **axis, "title": "θ₂"},
+                          "detail": {"field": "level"}, "order": {"field": "i"}}},
+            {"data": {"values": paths}, "transform": pick, "name": "path",
+             "mark": {"type": "line", "point": True, "color": "#8c564b", "clip": True},
+             "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis}, "order": {"field": "step"}}},
+            {"data": {"values": rates}, "transform": pick,
+             "mark": {"type": "text", "x": 5, "y": 12, "align": "left", "fontSize": 13},
+             "encoding": {"text": {"field": "label"}}}]}
+    return Explorer(spec, "Interactive in the HTML book (sliders for η and β); the static figure is below.")
+
+
+def _curve_rows(runs, index: dict[float, int], points: int) -> list[dict]:
+    """Each run's smoothed training loss at about `points` evenly spaced steps, as rows for a line mark."""
+    rows = []
+    for run in runs:
+        window = max(1, run.steps_per_epoch // 20)
+        smoothed = smooth(run.losses, window)
+        every = max(1, len(smoothed) // points)
+        rows += [{"i": index[run.lr], "seed": run.seed, "step": step + 1, "loss": float(f"{loss:.4g}")}
+                 for step, loss in enumerate(smoothed) if step % every == every - 1 and np.isfinite(loss)]
+    return rows
+
+
+def _rate_rows(sweep: Sweep) -> list[dict]:
+    """One row per LR, from its summary (lrlab.results.RateSummary): its colour, mean final loss and accuracy over the
+    runs that finished (None where all diverged), its verdicts, and the sentence the explorer shows for it."""
+    rows = []
+    for i, rate in enumerate(sweep.summaries()):
+        finished = len(rate.runs) - rate.diverged
+        said = (f"test accuracy {100 * rate.accuracy:.2f} % ({100 * rate.accuracy_min:.2f} – "
+                f"{100 * rate.accuracy_max:.2f} %)" if finished else "every run diverged (stopped at step "
+                + ", ".join(str(run.stopped_at) for run in rate.runs) + "): no accuracy")
+        rows.append({"i": i, "lr": rate.lr, "color": matplotlib.colors.to_hex(lr_color(rate.lr)),
+                     "loss": rate.loss if finished else None,
+                     "accuracy": 100 * rate.accuracy if finished else None, "diverged": rate.diverged > 0,
+                     "label": f"η = {rate.lr:.1e}: {', '.join(v or '-' for v in rate.verdicts)}", "result": said})
+    return rows
+
+
+def _ticks(domain) -> list[float]:
+    """Log-axis ticks at 1, 2 and 5 of each decade inside `domain`: readable, and not a grid line per tick."""
+    return [m * 10.0 ** e for e in range(-6, 4) for m in (1, 2, 5) if domain[0] <= m * 10.0 ** e <= domain[1]]
+
+
+def _u_panel(field: str, title: str, rows: list[dict], good, log_y: bool) -> dict:
+    """One U-curve panel: the mean over seeds against LR, the good region shaded, rates where a run diverged
+    hatched, and a marker at the chosen rate."""
+    lrs = [r["lr"] for r in rows]
+    x = {"field": "lr", "type": "quantitative", "title": "learning rate η", "axis": {"format": ".0e", "values": [
+        10.0 ** e for e in range(-8, 3) if min(lrs) / 2 <= 10.0 ** e <= 2 * max(lrs)]},
+         "scale": {"type": "log", "domain": [min(lrs) / 10 ** 0.25, max(lrs) * 10 ** 0.25]}}
+    values = [r[field] for r in rows if r[field] is not None]
+    scale = {"type": "log"} if log_y else {"type": "linear", "zero": False}
+    y = {"field": field, "type": "quantitative", "title": title, "scale": scale}
+    if log_y and values:
+        y["axis"] = {"values": _ticks([min(values) / 1.5, max(values) * 1.5])}
+    bands = [{"lo": r["lr"] / 10 ** 0.1, "hi": r["lr"] * 10 ** 0.1} for r in rows if r["diverged"]]
+    layers = [
+        {"data": {"values": bands}, "mark": {"type": "rect", "fill": "url(#lrlab-hatch)", "stroke": "crimson",
+                                             "strokeOpacity": 0.4},
+         "encoding": {"x": {"field": "lo", "type": "quantitative", "scale": x["scale"]}, "x2": {"field": "hi"}}},
+        {"data": {"values": rows}, "transform": [{"filter": f"datum.{field} != null"}],
+         "mark": {"type": "line", "color": "#595959", "point": {"filled": True, "color": "#595959", "size": 30}},
+         "encoding": {"x": x, "y": y}},
+        {"data": {"values": rows}, "transform": [{"filter": "datum.i == pick"}],
+         "mark": {"type": "rule", "color": "#777777", "strokeDash": [4, 3]}, "encoding": {"x": x}},
+        {"data": {"values": rows}, "transform": [{"filter": f"datum.i == pick && datum.{field} != null"}],
+         "name": f"marker_{field}", "mark": {"type": "point", "filled": True, "size": 220, "stroke": "black",
+                                              "strokeWidth": 1},
+         "encoding": {"x": x, "y": y, "color": {"field": "color", "type": "nominal", "scale": None}}},
+    ]
+    if good:
+        layers.insert(0, {"data": {"values": [{"lo": good[0] / 10 ** 0.15, "hi": good[1] * 10 ** 0.15}]},
+                          "mark": {"type": "rect", "color": GOOD_BAND["color"], "opacity": 0.15},
+                          "encoding": {"x": {"field": "lo", "type": "quantitative", "scale": x["scale"]},
+                                       "x2": {"field": "hi"}}})
+    return {"width": 330, "height": 140, "layer": layers}
+
+
+def goldilocks_explorer(sweep: Sweep, points: int = 80) -> Explorer:
+    """Scrub through a real sweep: a slider over its learning rates shows the smoothed training loss of the chosen
+    rate's seeds (in the rate's colour; its neighbours faded behind), its verdicts and test accuracy, and a marker
+    on the U-curves of final loss and accuracy (good region shaded, rates where a run diverged hatched). The
+    chosen rate is kept in the page's URL as #lr=..., so a link can open it at a rate. Curves are downsampled to
+    about `points` steps per run, so the page stays small."""
+    sweep = Sweep(runs_of(sweep))
+    lrs = sweep.lrs
+    index = {lr: i for i, lr in enumerate(lrs)}
+    rates = _rate_rows(sweep)
+    start = min(range(len(lrs)), key=lambda i: abs(np.log(lrs[i] / sweep.best_lr())))
+    calm = [v for run in sweep.runs if not run.diverged for v in smooth(run.losses, 20) if np.isfinite(v)]
+    domain = [0.5 * min(calm), 2 * max(calm)] if calm else [0.01, 10]
+    role = "datum.i == pick ? 'chosen' : abs(datum.i - pick) == 1 ? 'neighbour' : 'other'"
+    curves = {
+        "width": 330, "height": 200, "data": {"values": _curve_rows(sweep.runs, index, points)},
+        "title": {"text": "the chosen rate's seeds (colour), its neighbours (grey)", "fontSize": 12,
+                  "fontWeight": "normal", "anchor": "start"},
+        "transform": [{"calculate": role, "as": "role"}, {"filter": "datum.role != 'other'"},
+                      {"lookup": "i", "from": {"data": {"values": rates}, "key": "i", "fields": ["color"]}}],
+        "mark": {"type": "line", "clip": True}, "name": "curves",
+        "encoding": {"x": {"field": "step", "type": "quantitative", "title": "training step"},
+                     "y": {"field": "loss", "type": "quantitative", "scale": {"type": "log", "domain": domain},
+                           "title": "training loss (smoothed)", "axis": {"values": _ticks(domain)}},
+                     "detail": [{"field": "i"}, {"field": "seed"}],
+                     "color": {"condition": {"test": "datum.role == 'chosen'", "field": "color", "type": "nominal",
+                                             "scale": None}, "value": "#c8c8c8"},
+                     "strokeWidth": {"condition": {"test": "datum.role == 'chosen'", "value": 2}, "value": 1.2},
+                     "order": {"condition": {"test": "datum.role == 'chosen'", "value": 1}, "value": 0}}}
+    label = {"width": 330, "height": 34, "data": {"values": rates}, "transform": [{"filter": "datum.i == pick"}],
+             "layer": [{"mark": {"type": "text", "align": "left", "x": 0, "y": 8, "fontSize": 13, "fontWeight": "bold"},
+                        "encoding": {"text": {"field": "label"}}},
+                       {"mark": {"type": "text", "align": "left", "x": 0, "y": 26, "fontSize": 12},
+                        "encoding": {"text": {"field": "result"}}}]}
+    good = sweep.good_region()
+    slider = {"input": "range", "min": 0, "max": len(lrs) - 1, "step": 1, "name": "learning rate: smaller ◂ ▸ larger "}
+    spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+            "params": [{"name": "pick", "value": start, "bind": slider}],
+            "vconcat": [label, curves, _u_panel("loss", "final training loss", rates, good, log_y=True),
+                        _u_panel("accuracy", "test accuracy (%)", rates, good, log_y=False)],
+            "config": {"view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 11}}}
+    return Explorer(spec, "Interactive in the HTML book: a slider over this sweep's learning rates; the static "
+                          "figures are below.", url_state=("lr", "pick", lrs))
