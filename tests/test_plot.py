@@ -56,3 +56,18 @@ def test_first_step_draws_each_optimizers_loss_after_one_update_and_rmsprop_at_e
     rmsprop, adam = result.at(1e-3, optimizer="rmsprop").losses[1], result.at(1e-2, optimizer="adam").losses[1]
     assert abs(rmsprop / adam - 1) < 1e-3
     assert any("lr 0.001, 0.01" in t for t in _texts(fig))
+
+
+def test_diverged_marks_say_whose_runs_and_what_they_count():
+    from lrlab.plot.versus import _what_diverged
+
+    result = sweep([1e-3, 30.0], optimizer=["sgd", "adam"], epochs=1, train_size=320, test_size=100, progress=False)
+    fig = plot.final_loss_vs_lr(result, by="optimizer")  # one curve per optimizer: an x in the colour of whose runs
+    crosses = [line for line in fig.axes[0].get_lines() if line.get_marker() == "x" and len(line.get_xdata())]
+    diverged = {(run.optimizer, run.lr) for run in result.runs if run.diverged}
+    assert len(crosses) == len(diverged) >= 1
+    assert {line.get_color() for line in crosses} <= {plot.OPTIMIZER_COLORS[name] for name, _ in diverged}
+    assert not any("diverged" in text.get_text() for text in fig.axes[0].texts)  # no band counting across curves
+    seeds = sweep([30.0], seeds=[0, 1], epochs=1, train_size=320, test_size=100, progress=False).runs
+    assert _what_diverged(seeds) == f"{sum(r.diverged for r in seeds)} of 2 seeds diverged"
+    assert _what_diverged(result.where(lr=30.0).runs).endswith("of 2 runs diverged")  # two optimizers: runs

@@ -17,7 +17,7 @@ from lrlab.plot.style import (
     runs_of,
     subplots,
 )
-from lrlab.results import Sweep, trains
+from lrlab.results import Sweep, trains, verdict_group
 
 
 def _by_lr(runs, field: str, scale: float):
@@ -29,17 +29,38 @@ def _by_lr(runs, field: str, scale: float):
     return np.array([rate.lr for rate in rates]), stats, [rate.lr for rate in rates if rate.diverged]
 
 
+def _what_diverged(at_lr) -> str:
+    """How many of the runs at one rate diverged, saying what was counted: seeds where the runs differ only in their
+    seed, runs otherwise ("2 of 3 seeds diverged", "1 of 8 runs diverged")."""
+    what = "seeds" if len({verdict_group(run.config) for run in at_lr}) == 1 else "runs"
+    return f"{sum(run.diverged for run in at_lr)} of {len(at_lr)} {what} diverged"
+
+
 def _mark_diverged(ax, runs, lrs_with_divergence):
     """A hatched band across the whole height at each LR where a run diverged (it has no value to plot), with a
-    count of how many runs there diverged; one legend entry explains it."""
+    count of how many there diverged and of what (_what_diverged); one legend entry explains it."""
     for lr in lrs_with_divergence:
         at_lr = [run for run in runs if run.lr == lr]
         ax.axvspan(lr / 10 ** 0.1, lr * 10 ** 0.1, **DIVERGED_STYLE)
-        ax.annotate(f"{sum(r.diverged for r in at_lr)}/{len(at_lr)} diverged", (lr, 0.5), rotation=90,
+        ax.annotate(_what_diverged(at_lr), (lr, 0.5), rotation=90,
                     xycoords=("data", "axes fraction"), ha="center", va="center", color="crimson", fontsize=9,
                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
     if lrs_with_divergence:
         ax.fill_between([], [], [], label="run(s) diverged: no value", **DIVERGED_STYLE)
+
+
+def _mark_diverged_per_curve(ax, groups: dict) -> None:
+    """With one curve per optimizer (or schedule), a band would not say whose runs diverged: instead an x in the
+    curve's colour at the top of the axes, at each rate where that curve's runs diverged (stacked per curve)."""
+    marked = False
+    for row, ((_, color, _), members) in enumerate(groups.items()):
+        for lr in sorted({run.lr for run in members if run.diverged}):
+            ax.plot(lr, 0.97 - 0.04 * row, "x", color=color, ms=8, mew=2.2, transform=ax.get_xaxis_transform(),
+                    clip_on=False)
+            marked = True
+    if marked:
+        ax.plot([], [], "x", color=NEUTRAL, ms=8, mew=2.2, label="x at the top, in a curve's colour: its run(s) "
+                "diverged there (no value)")
 
 
 def _group_style(run, fields: tuple[str, ...]) -> tuple[str, str, str]:
@@ -76,7 +97,10 @@ def metric_vs_lr(runs, field: str, ylabel: str, *, scale: float = 1.0, by: str |
         ax.plot(lrs, stats[:, 0], style, color=color, lw=1.5, label=name or None)
         dots = [lr_color(lr) for lr in lrs] if not fields else color
         ax.scatter(lrs, stats[:, 0], c=dots, s=45, zorder=3, edgecolors="k", linewidths=0.5)
-    _mark_diverged(ax, runs, sorted(diverged_lrs))
+    if fields:
+        _mark_diverged_per_curve(ax, groups)
+    else:
+        _mark_diverged(ax, runs, sorted(diverged_lrs))
     ax.set_xscale("log")
     if log_y:
         ax.set_yscale("log")
