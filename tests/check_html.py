@@ -32,7 +32,8 @@ IMAGES_JS = """return Array.from(document.images).map(i => [i.getAttribute('src'
 def chapter_pages() -> list[str]:
     """The HTML path of every page in _toc.yml."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [f"{name}.html" for name in [toc["root"]] + [entry["file"] for entry in toc["chapters"]]]
+    chapters = [entry for part in toc.get("parts", [toc]) for entry in part["chapters"]]
+    return [f"{name}.html" for name in [toc["root"]] + [entry["file"] for entry in chapters]]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

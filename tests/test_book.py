@@ -14,7 +14,7 @@ CHAPTERS = sorted(p for p in (ROOT / "book").iterdir() if p.suffix in (".ipynb",
 
 def _toc_files():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [toc["root"]] + [entry["file"] for entry in toc["chapters"]]
+    return [toc["root"]] + [entry["file"] for part in toc.get("parts", [toc]) for entry in part["chapters"]]
 
 
 def test_toc_lists_every_chapter_and_every_listed_chapter_exists():
@@ -186,3 +186,21 @@ def test_a_students_edit_that_breaks_the_texts_claims_gets_notes_not_errors(chap
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
     printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
     assert "Note: the text says" in printed and "Traceback" not in printed
+
+
+def test_a_chapter_refers_to_a_later_one_only_as_a_marked_look_ahead():
+    """Read in the toc's order, no chapter leans on a later one unannounced: a {doc} reference to a later chapter is
+    followed by "(ahead)" (or ", ahead)" inside parentheses). The intro, the book's map, points everywhere."""
+    order = [Path(name).name for name in _toc_files()[1:]]
+    unmarked = []
+    for position, name in enumerate(order):
+        path = ROOT / "book" / f"{name}.ipynb"
+        if not path.exists():
+            continue
+        cells = json.loads(path.read_text())["cells"]
+        text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        for found in re.finditer(r"\{doc\}`(\w+)`", text):
+            later = found.group(1) in order and order.index(found.group(1)) > position
+            if later and not re.match(r",? ?\(?ahead\)", text[found.end():]):
+                unmarked.append(f"{name} -> {found.group(1)}")
+    assert not unmarked, f"references to later chapters without '(ahead)': {unmarked}"
