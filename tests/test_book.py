@@ -204,3 +204,21 @@ def test_a_chapter_refers_to_a_later_one_only_as_a_marked_look_ahead():
             if later and not re.match(r",? ?\(?ahead\)", text[found.end():]):
                 unmarked.append(f"{name} -> {found.group(1)}")
     assert not unmarked, f"references to later chapters without '(ahead)': {unmarked}"
+
+
+def test_the_html_shows_a_checked_sentence_once_with_its_mark_not_again_in_a_box_below():
+    """A folded cell that only glues and checks has its output removed from the HTML (tag remove-output; the ✓ sits
+    on the sentence itself, _static/lrlab.css), while Jupyter and Colab still print the sentence with the student's
+    numbers or a note."""
+    import ast
+
+    for path in (p for p in CHAPTERS if p.suffix == ".ipynb"):
+        for cell in _code_cells(path)[1:]:
+            source = "".join(cell["source"])
+            if "lrlab.claim(" in source or "lrlab.glue(" in source:
+                tags = cell["metadata"].get("tags", [])
+                last = ast.parse(source).body[-1]
+                shows = isinstance(last, ast.Expr) and getattr(last.value, "func", None) is not None and getattr(
+                    last.value.func, "attr", "") not in ("glue", "claim")
+                assert shows or "hide-input" not in tags or "remove-output" in tags, (path.name, cell["id"])
+    assert "span.claim::after" in (ROOT / "_static" / "lrlab.css").read_text()
