@@ -90,3 +90,14 @@ def test_momentum_explorer_holds_every_path_its_sliders_can_pick():
     assert labels[(0.2, 0.5)].endswith("converges") and len(labels) == 4
     html = explorer._repr_html_()
     assert '<script src="../vega/vega.min.js">' in html and "vegaEmbed(" in html and "cdn" not in html.lower()
+
+
+def test_the_momentum_explorer_reaches_divergence_for_every_beta_and_labels_its_values():
+    """Its task, 'find the largest eta that converges for each beta', can be done: every beta of the slider has a
+    converging and a diverging eta, and the figure says which eta and beta it shows."""
+    bowl = Bowl(eigenvalues=(1.0, 10.0), angle=30)
+    labels = momentum_explorer(bowl).spec["layer"][2]["data"]["values"]
+    for beta in sorted({row["beta"] for row in labels}):
+        verdicts = {row["label"].rsplit(", ", 1)[1] for row in labels if row["beta"] == beta}
+        assert verdicts == {"converges", "diverges"}, beta
+    assert labels[0]["label"].startswith(f"η = {labels[0]['eta']:.2f}, β = {labels[0]['beta']:.1f}")

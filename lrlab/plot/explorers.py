@@ -65,7 +65,9 @@ def _contour_rows(bowl: Bowl, levels=(0.05, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0)) -> li
 def momentum_explorer(bowl: Bowl, theta0=THETA0, steps: int = 25, lrs=None, betas=None) -> Explorer:
     """Heavy-ball momentum on the bowl with two sliders, η and β, over precomputed paths (every combination of
     `lrs` and `betas`), with the shrink factor of the chosen pair; β = 0 is plain gradient descent."""
-    lrs = np.round(np.arange(0.02, 0.301, 0.02), 2) if lrs is None else lrs
+    # η up to 0.4: past the bound 2(1 + β)/λmax for every β of the slider (3.8/λmax at β = 0.9), so that the largest
+    # η that converges can be found for each β
+    lrs = np.round(np.arange(0.02, 2 * 1.95 / max(bowl.eigenvalues) + 0.021, 0.02), 2) if lrs is None else lrs
     betas = np.round(np.arange(0.0, 0.91, 0.1), 1) if betas is None else betas
     paths, rates = [], []
     for lr in lrs:
@@ -74,8 +76,8 @@ def momentum_explorer(bowl: Bowl, theta0=THETA0, steps: int = 25, lrs=None, beta
             paths += [{"eta": float(lr), "beta": float(beta), "step": t, "x": round(x, 3), "y": round(y, 3)}
                       for t, (x, y) in enumerate(path)]
             rate = momentum_contraction(bowl, lr, beta)
-            rates.append({"eta": float(lr), "beta": float(beta), "label": f"shrink factor per step {rate:.3f}: "
-                          + ("converges" if rate < 1 else "diverges")})
+            rates.append({"eta": float(lr), "beta": float(beta), "label": f"η = {lr:.2f}, β = {beta:.1f}: shrink "
+                          f"factor per step {rate:.3f}, " + ("converges" if rate < 1 else "diverges")})
     pick = [{"filter": "abs(datum.eta - eta) < 1e-6 && abs(datum.beta - beta) < 1e-6"}]
     axis = {"type": "quantitative", "scale": {"domain": [-3, 3]}}
     spec = {
