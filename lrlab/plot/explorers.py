@@ -190,7 +190,8 @@ def goldilocks_explorer(sweep: Sweep, points: int = 80) -> Explorer:
         "transform": [{"calculate": role, "as": "role"}, {"filter": "datum.role != 'other'"},
                       {"lookup": "i", "from": {"data": {"values": rates}, "key": "i", "fields": ["color"]}}],
         "mark": {"type": "line", "clip": True}, "name": "curves",
-        "encoding": {"x": {"field": "step", "type": "quantitative", "title": "training step"},
+        "encoding": {"x": {"field": "step", "type": "quantitative", "title": "training step",  # one axis for all
+                           "scale": {"domain": [1, max(len(run.losses) for run in sweep.runs)]}},  # a stub stays short
                      "y": {"field": "loss", "type": "quantitative", "scale": {"type": "log", "domain": domain},
                            "title": "training loss (smoothed)", "axis": {"values": _ticks(domain)}},
                      "detail": [{"field": "i"}, {"field": "seed"}],

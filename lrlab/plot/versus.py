@@ -7,6 +7,7 @@ import numpy as np
 
 from lrlab.plot.style import (
     DIVERGED_STYLE,
+    GOOD_BAND,
     NEUTRAL,
     OPTIMIZER_COLORS,
     SCHEDULE_COLORS,
@@ -14,6 +15,7 @@ from lrlab.plot.style import (
     annotate_runs,
     bottom_legend,
     lr_color,
+    plain_log_ticks,
     runs_of,
     subplots,
 )
@@ -53,14 +55,16 @@ def _mark_diverged_per_curve(ax, groups: dict) -> None:
     """With one curve per optimizer (or schedule), a band would not say whose runs diverged: instead an x in the
     curve's colour at the top of the axes, at each rate where that curve's runs diverged (stacked per curve)."""
     marked = False
+    if any(run.diverged for members in groups.values() for run in members):  # headroom above the data for the x's
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high * (high / low) ** 0.35 if ax.get_yscale() == "log" else high + 0.35 * (high - low))
     for row, ((_, color, _), members) in enumerate(groups.items()):
         for lr in sorted({run.lr for run in members if run.diverged}):
             ax.plot(lr, 0.97 - 0.04 * row, "x", color=color, ms=8, mew=2.2, transform=ax.get_xaxis_transform(),
                     clip_on=False)
             marked = True
     if marked:
-        ax.plot([], [], "x", color=NEUTRAL, ms=8, mew=2.2, label="x at the top, in a curve's colour: its run(s) "
-                "diverged there (no value)")
+        ax.plot([], [], "x", color=NEUTRAL, ms=8, mew=2.2, label="x: that curve's run(s) diverged there (no value)")
 
 
 def _group_style(run, fields: tuple[str, ...]) -> tuple[str, str, str]:
@@ -97,16 +101,22 @@ def metric_vs_lr(runs, field: str, ylabel: str, *, scale: float = 1.0, by: str |
         ax.plot(lrs, stats[:, 0], style, color=color, lw=1.5, label=name or None)
         dots = [lr_color(lr) for lr in lrs] if not fields else color
         ax.scatter(lrs, stats[:, 0], c=dots, s=45, zorder=3, edgecolors="k", linewidths=0.5)
+    ax.set(xscale="log", yscale="log" if log_y else "linear")
+    if log_y:
+        plain_log_ticks(ax.yaxis)  # 0.2, 0.5, 1, 2: narrow labels that leave the axis title room
     if fields:
         _mark_diverged_per_curve(ax, groups)
     else:
         _mark_diverged(ax, runs, sorted(diverged_lrs))
-    ax.set_xscale("log")
-    if log_y:
-        ax.set_yscale("log")
+        good = Sweep(list(runs)).good_region()  # shaded as in the explorer (lrlab.results, rule 5)
+        if good:
+            ax.axvspan(good[0] / 10 ** 0.15, good[1] * 10 ** 0.15, **GOOD_BAND, label="good region")
     ax.set(xlabel="learning rate η", ylabel=ylabel, title=title or f"{ylabel} against the learning rate")
     ax.grid(alpha=0.3, which="both")
-    if fields or diverged_lrs:
+    handles, labels = ax.get_legend_handles_labels()
+    if handles and owns_figure:  # under the panel, where it covers no data
+        bottom_legend(fig, handles, labels, ncol=min(3, len(handles)) if len(handles) < 5 else 2)
+    elif handles:
         ax.legend(loc="best")
     return annotate_runs(fig, runs) if owns_figure else fig
 
