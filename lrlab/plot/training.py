@@ -162,21 +162,18 @@ def range_test(tests, *, best_lrs: dict[str, float] | None = None):
         ax.plot(test.lrs, test.losses, color=color, alpha=0.2, lw=0.7)
         ax.plot(test.lrs, test.smoothed, color=color, lw=2, label=f"{test.optimizer} (smoothed)"
                 + ("" if test.turned_up else ": never turned up!"))
-        ax.axvline(test.suggestion, color=color, ls="--", lw=1.2)
+        ax.axvline(test.suggestion, color=color, ls="--", lw=1.2, label=f"{test.optimizer}: suggestion (min/10), "
+                   f"{test.suggestion:.1e}")  # named in the legend: labels beside close lines would overlap
         at = test.lrs.index(test.steepest)
         ax.plot(test.steepest, test.smoothed[at], "v", color=color, ms=9, mec="k", mew=0.6,
                 label=f"{test.optimizer}: steepest descent, {test.steepest:.1e}")
-        ax.annotate(f"suggestion {test.suggestion:.1e}", (test.suggestion, 0.02), xycoords=("data", "axes fraction"),
-                    rotation=90, fontsize=9, color=color, ha="right", va="bottom")  # left of its line
         if best_lrs and test.optimizer in best_lrs:
-            ax.axvline(best_lrs[test.optimizer], color=color, ls=":", lw=2)
-            ax.annotate(f"best in sweep {best_lrs[test.optimizer]:.1e}", (best_lrs[test.optimizer], 0.98),
-                        xycoords=("data", "axes fraction"), rotation=90, fontsize=9, color=color, ha="left",
-                        va="top")  # right of its line
+            ax.axvline(best_lrs[test.optimizer], color=color, ls=":", lw=2,
+                       label=f"{test.optimizer}: best rate of the sweep, {best_lrs[test.optimizer]:.1e}")
     top = max(max(t.smoothed[: max(1, len(t.smoothed) // 4)]) for t in tests)
     ax.set(xscale="log", xlabel="learning rate η (grows every step)", ylabel="training loss",
            ylim=(0, 1.6 * top), title="LR range test: where does the loss fall fastest, where does it blow up?")
-    ax.legend(loc="upper left", fontsize=9)
+    bottom_legend(fig, *ax.get_legend_handles_labels(), ncol=2)
     smoke = any(t.profile == "smoke" for t in tests)
     return annotate(fig, f"{len(tests)} range test(s) · {', '.join(t.optimizer for t in tests)} · "
                          f"{tests[0].lrs[0]:.0e} → up to {max(t.lrs[-1] for t in tests):.0e} over ≤ "
