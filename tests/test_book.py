@@ -222,3 +222,20 @@ def test_the_html_shows_a_checked_sentence_once_with_its_mark_not_again_in_a_box
                     last.value.func, "attr", "") not in ("glue", "claim")
                 assert shows or "hide-input" not in tags or "remove-output" in tags, (path.name, cell["id"])
     assert "span.claim::after" in (ROOT / "_static" / "lrlab.css").read_text()
+
+
+def test_every_figure_cell_has_a_caption_and_alt_text():
+    """A cell that ends by drawing a figure (lrlab.plot.<figure>(...);) carries its caption and alt text in its
+    metadata, so the page says what the figure shows (make browser-check checks the built pages too)."""
+    import ast
+
+    for path in (p for p in CHAPTERS if p.suffix == ".ipynb"):
+        for cell in _code_cells(path)[1:]:
+            body = ast.parse("".join(cell["source"])).body
+            last = body[-1] if body else None
+            call = last.value if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) else None
+            if call is not None and ast.unparse(call.func).startswith("lrlab.plot.") and "explorer" not in ast.unparse(
+                    call.func):
+                figure = cell["metadata"].get("mystnb", {})
+                assert figure.get("figure", {}).get("caption") and figure.get("image", {}).get("alt"), (
+                    path.name, cell["id"])
