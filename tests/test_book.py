@@ -170,6 +170,9 @@ def test_the_book_builds_warning_free(tmp_path, monkeypatch):
     ("lr_free", ("SEEDS = [0, 1, 2]", "SEEDS = [4]")),
     ("wsd", ("BUDGETS = [1, 2, 4]", "BUDGETS = [2]")),
     ("warmup", ("WARMUPS = [0, 0.05, 0.2]", "WARMUPS = [0.2]")),
+    ("noise", ("BATCH_SIZES = [32, 64, 128, 256, 512]", "BATCH_SIZES = [32, 256]")),
+    ("sharpness", ("LEARNING_RATES = [0.2, 0.1, 0.05]", "LEARNING_RATES = [0.4]")),
+    ("gradient_descent", ("Bowl(eigenvalues=(1.0, 10.0), angle=30)", "Bowl(eigenvalues=(1.0, 100.0), angle=30)")),
 ])
 @pytest.mark.slow
 def test_a_students_edit_that_breaks_the_texts_claims_gets_notes_not_errors(chapter, edit, monkeypatch):
