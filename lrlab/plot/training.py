@@ -70,10 +70,18 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
 
 
 def lr_and_loss(runs, *, window: int | None = None):
-    """Two panels sharing the step axis: the learning rate each run used, and its smoothed training loss. A
-    schedule has one colour in every figure; warm-up is drawn dashed; a second peak LR is drawn dotted."""
+    """Panels sharing the step axis: the learning rate each run used, and its smoothed training loss; where some runs
+    have a warm-up, their losses get a panel of their own beside the same schedules without it, so that no panel
+    holds more than a handful of curves. A schedule has one colour in every figure; warm-up is drawn dashed; a
+    second peak LR is drawn dotted."""
     runs = runs_of(runs)
-    fig, (top, bottom) = subplots(2, 1, figsize=(WIDTH, 7.4), sharex=True, height_ratios=(1, 2))
+    warmed = [run for run in runs if run.config.warmup_steps]
+    plain = [run for run in runs if not run.config.warmup_steps]
+    twins = [run for run in plain if (run.config.schedule, run.lr) in {(w.config.schedule, w.lr) for w in warmed}]
+    groups = [(plain, "Training loss without warm-up")] + ([(twins + warmed, "With warm-up (dashed), without (solid)")]
+                                                           if warmed and plain else [])
+    fig, axes = subplots(1 + len(groups), 1, figsize=(WIDTH, 3 + 4.4 * len(groups)), sharex=True,
+                         height_ratios=(1, *[2] * len(groups)))
     peak = max(run.lr for run in runs)
 
     def color_of(run):
@@ -83,16 +91,18 @@ def lr_and_loss(runs, *, window: int | None = None):
         return ":" if run.lr != peak else "--" if run.config.warmup_steps else "-"
 
     for run in runs:
-        top.plot(np.arange(1, len(run.step_lrs) + 1), run.step_lrs, color=color_of(run), ls=style_of(run), lw=1.8,
-                 label=f"{schedule_name(run.config)}, peak η = {run.lr:g}")
-    top.set(ylabel="learning rate", title="Learning rate at every step")
+        axes[0].plot(np.arange(1, len(run.step_lrs) + 1), run.step_lrs, color=color_of(run), ls=style_of(run),
+                     lw=1.8, label=f"{schedule_name(run.config)}, peak η = {run.lr:g}")
+    axes[0].set(ylabel="learning rate", title="Learning rate at every step")
     window = window or max(1, max(run.steps_per_epoch for run in runs) // 8)
-    loss_curves(runs, ax=bottom, window=window, color_by=color_of, legend=False,
-                title=f"Training loss under each schedule (moving average over {window} steps)")
-    for line, run in zip([ln for ln in bottom.lines if ln.get_label() and not ln.get_label().startswith("_")], runs):
-        line.set_linestyle(style_of(run))
-    fig.subplots_adjust(hspace=0.5)
-    bottom_legend(fig, *top.get_legend_handles_labels(), ncol=2)
+    for ax, (members, which) in zip(axes[1:], groups):
+        loss_curves(members, ax=ax, window=window, color_by=color_of, legend=False,
+                    title=f"{which} (moving average, {window} steps)")
+        for line, run in zip([ln for ln in ax.lines if ln.get_label() and not ln.get_label().startswith("_")],
+                             members):
+            line.set_linestyle(style_of(run))
+    fig.subplots_adjust(hspace=0.55)
+    bottom_legend(fig, *axes[0].get_legend_handles_labels(), ncol=2)
     return annotate_runs(fig, runs)
 
 
