@@ -38,7 +38,7 @@ def _code_cells(path):
 
 def test_every_notebook_starts_with_the_same_short_setup_cell_for_the_configured_repository():
     """At most 4 lines, the same in every chapter, installing from _config.yml's repository address, with its
-    output (pip's, on Colab) hidden in the HTML by a tag Jupyter Book v1 honours."""
+    output (pip's, on Colab) removed from the HTML by a tag Jupyter Book v1 honours."""
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     notebooks = [p for p in CHAPTERS if p.suffix == ".ipynb"]
     setups = {path.name: _code_cells(path)[0] for path in notebooks}
@@ -48,7 +48,7 @@ def test_every_notebook_starts_with_the_same_short_setup_cell_for_the_configured
     assert len(source.strip().splitlines()) <= 4 and "import lrlab" in source
     assert f"git+{url}" in source, "the set-up cells install from another address than _config.yml's: make repository"
     for name, cell in setups.items():
-        assert cell["metadata"].get("tags") == ["hide-output"], name
+        assert cell["metadata"].get("tags") == ["remove-output"], name  # no empty output toggle on every page
     for path in notebooks:
         code = "".join("".join(c["source"]) for c in _code_cells(path))
         assert not re.search(r"^\s*def |^\s*class ", code, re.M), f"{path.name} defines code"
