@@ -12,21 +12,23 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from tqdm.auto import tqdm
 
 from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
-from lrlab.data import prepare
-from lrlab.model import seeded_cnn
+from lrlab.data import Tensors, prepare
+from lrlab.model import CNN
 from lrlab.optim import current_lr, evaluation_mode, make_optimizer, make_scheduler, training_mode
 from lrlab.runs import History, Run, has_diverged
 
 
-def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, history, should_stop=has_diverged):
+def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, history, should_stop=has_diverged,
+                loss_fn=F.cross_entropy):
     """One pass over the images in `order`: one gradient-descent step per batch."""
     model.train()
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
-        loss = F.cross_entropy(model(images[batch]), labels[batch])  # forward: J(θ)
+        loss = loss_fn(model(images[batch]), labels[batch])  # forward: J(θ)
         optimizer.zero_grad()
         loss.backward()  # backward: ∇J(θ), for every weight
         optimizer.step()  # step: θ ← θ − η · (the optimizer's direction)
@@ -37,22 +39,38 @@ def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, 
 
 
 @torch.inference_mode()
-def evaluate(model, images, labels, batch_size: int = 1000) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy (0..1) of the model on the given images."""
+def evaluate(model, images, labels, batch_size: int = 1000, loss_fn=F.cross_entropy) -> tuple[float, float]:
+    """Mean loss and accuracy (0..1) of the model on the given images; the accuracy is nan unless the labels are
+    class indices and the model's outputs one score per class."""
     model.eval()
     loss_sum, correct = 0.0, 0
+    classes = not labels.is_floating_point()
     for start in range(0, len(labels), batch_size):
         logits, y = model(images[start:start + batch_size]), labels[start:start + batch_size]
-        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(1) == y).sum().item()
-    return loss_sum / len(labels), correct / len(labels)
+        loss_sum += loss_fn(logits, y).item() * len(y)  # the batch's mean, weighted by its size
+        classes = classes and logits.ndim == 2 and y.ndim == 1
+        correct += (logits.argmax(1) == y).sum().item() if classes else 0
+    return loss_sum / len(labels), correct / len(labels) if classes else math.nan
+
+
+def seeded(build, seed: int) -> nn.Module:
+    """The module `build()` returns, its initial weights drawn from the seed alone (the global RNG is left as it was):
+    lrlab.model.seeded_cnn for any model."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
 
 
 def train_run(config: TrainConfig, *, device=None, progress: bool = True, data=None) -> Run:
-    """Train one run as `config` says, with the loop above, and return its Run (not cached)."""
-    given = prepare(config, device, data)
+    """Train the book's CNN on MNIST as `config` says, with the loop below, and return its Run (not cached)."""
+    return fit(config, CNN, prepare(config, device, data), progress=progress)
+
+
+def fit(config: TrainConfig, build, given: Tensors, *, loss_fn=F.cross_entropy, progress: bool = True) -> Run:
+    """Train a fresh model, `build()` seeded by config.seed, on `given`'s training tensors as `config` says (one
+    train_epoch per epoch, evaluated on its held-out tensors when config.tests_after says) and return its Run."""
     steps_per_epoch = math.ceil(len(given.labels) / config.batch_size)
-    model = seeded_cnn(config.seed).to(given.device)
+    model = seeded(build, config.seed).to(given.device)
     optimizer = make_optimizer(model.parameters(), config.optimizer, config.lr)
     scheduler = make_scheduler(optimizer, config, steps_per_epoch * config.epochs)
     shuffle = torch.Generator().manual_seed(config.seed)  # the batch order depends on the seed alone
@@ -62,13 +80,14 @@ def train_run(config: TrainConfig, *, device=None, progress: bool = True, data=N
                       desc=f"{config.optimizer} lr={config.lr:g}"):
         order = torch.randperm(len(given.labels), generator=shuffle).to(given.device)
         training_mode(optimizer)  # schedule-free trains at one point and is evaluated at another
-        train_epoch(model, optimizer, scheduler, given.images, given.labels, order, config.batch_size, history)
+        train_epoch(model, optimizer, scheduler, given.images, given.labels, order, config.batch_size, history,
+                    loss_fn=loss_fn)
         if has_diverged(history):
             break
         train_loss.append(sum(history.losses[-steps_per_epoch:]) / steps_per_epoch)
         if config.tests_after(epoch):
             evaluation_mode(optimizer)
-            tests.append(evaluate(model, given.test_images, given.test_labels))
+            tests.append(evaluate(model, given.test_images, given.test_labels, loss_fn=loss_fn))
     diverged = has_diverged(history)
     return Run.record(config, history.losses, history.step_lrs, train_loss, tests,
                       seconds=time.perf_counter() - started, n_images=len(given.labels), device=given.device,

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from lrlab import custom
 from lrlab.config import DEFAULTS, active_profile, smoke_caps
-from lrlab.data import SUBSET_SEED
+from lrlab.data import SUBSET_SEED, pick_device
 from lrlab.engine import fast_prepare
-from lrlab.loop import train_epoch
+from lrlab.loop import seeded, train_epoch
 from lrlab.model import seeded_cnn
 from lrlab.optim import make_optimizer, training_mode
 from lrlab.runs import History
@@ -114,17 +116,18 @@ def range_should_stop(history: RangeHistory) -> bool:
 
 def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: float = 10.0, steps: int = 400,
                   batch_size: int = DEFAULTS.batch_size, seed: int = DEFAULTS.seed, device=None,
-                  progress: bool = True) -> RangeTest:
+                  progress: bool = True, model=None, data=None, loss=None) -> RangeTest:
     """Train from fresh weights while the LR grows from start_lr to end_lr by a constant factor per step.
 
     The ramp is torch.optim.lr_scheduler.ExponentialLR with gamma = (end_lr/start_lr)^(1/steps), and the steps
     are the book's training loop itself (lrlab.loop.train_epoch) over `steps` batches of the training images.
     Stops early by its own rule (stop_reason). LRLAB_PROFILE=smoke caps the steps (lrlab.config.SMOKE).
+    model, data, loss: your own model (a function that builds a fresh nn.Module), its training data and loss,
+    instead of the CNN on MNIST (what they take: lrlab.custom).
     """
     profile, steps = active_profile(), smoke_caps(range_steps=steps)["range_steps"]
-    given = fast_prepare(DEFAULTS, device)  # all 60,000 training images
-    device, images, labels = given.device, given.images, given.labels
-    model = seeded_cnn(seed).to(device, memory_format=torch.channels_last)  # the engine's faster layout
+    model, images, labels, loss_fn = _start(model, data, loss, seed, device)
+    device = images.device
     opt = make_optimizer(model.parameters(), optimizer, start_lr)
     training_mode(opt)
     ramp = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=(end_lr / start_lr) ** (1 / steps))
@@ -133,7 +136,7 @@ def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: fl
     with tqdm(total=steps, disable=not progress, leave=False, desc=f"range test ({optimizer})") as bar:
         history = RangeHistory(bar)
         train_epoch(model, opt, ramp, images, labels, order[:steps * batch_size].to(device), batch_size, history,
-                    should_stop=range_should_stop)
+                    should_stop=range_should_stop, loss_fn=loss_fn)
     lrs, smoothed = history.step_lrs, history.smoothed
     reason = stop_reason(history) or f"it ran all {steps} planned steps"
     finite = np.where(np.isfinite(smoothed), smoothed, np.inf)
@@ -143,6 +146,18 @@ def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: fl
                      suggestion=lrs[lowest] / 10, steepest=lrs[int(np.argmin(slopes))], min_loss_lr=lrs[lowest],
                      device=str(device), profile=profile, steps_planned=steps, batch_size=batch_size,
                      stop_reason=reason)
+
+
+def _start(model, data, loss, seed: int, device):
+    """The seeded model, training tensors (on the device) and loss of a range test: the book's CNN on all 60,000
+    MNIST training images, or your model on your data (checked first, lrlab.custom.check_model)."""
+    if model is None and data is None:
+        given = fast_prepare(DEFAULTS, device)
+        return (seeded_cnn(seed).to(given.device, memory_format=torch.channels_last),  # the engine's faster layout
+                given.images, given.labels, F.cross_entropy)
+    task = custom.make_task(model, data, validation=None, loss=loss)
+    device = pick_device(device)
+    return seeded(task.build, seed).to(device), task.inputs.to(device), task.targets.to(device), task.loss
 
 
 def _apart(lr: float, other: float) -> float:

@@ -19,7 +19,7 @@ them from the same per-rate summary (RateSummary):
 import json
 import math
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from lrlab import text
@@ -126,6 +126,7 @@ class Sweep:
     lacks raises LookupError (a claim then says so)."""
 
     runs: list[Run]
+    held_out: str = "test"  # what the runs' accuracy was measured on: "validation" in a sweep of your own model
 
     @property
     def lrs(self) -> list[float]:
@@ -133,7 +134,7 @@ class Sweep:
 
     def __add__(self, other: "Sweep") -> "Sweep":
         """The runs of both sweeps, as one (e.g. Adam's and schedule-free's, to draw on one figure)."""
-        return Sweep(self.runs + other.runs)
+        return replace(self, runs=self.runs + other.runs)
 
     def by_lr(self, lr: float) -> list[Run]:
         """The runs at this LR (one per seed), possibly none."""
@@ -142,7 +143,7 @@ class Sweep:
     def where(self, **fields) -> "Sweep":
         """The runs whose config has these values, e.g. where(optimizer="sgd"), where(lr=1e-3, seed=0)."""
         wanted = {name: parse_lr(value) if name == "lr" else value for name, value in fields.items()}
-        return Sweep([run for run in self.runs if _matches(run, wanted)])
+        return replace(self, runs=[run for run in self.runs if _matches(run, wanted)])
 
     def split(self, by: str = "optimizer") -> dict:
         """One Sweep per value of a config field ({"sgd": ..., "adam": ...}), in the order they first appear."""

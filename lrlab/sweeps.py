@@ -4,8 +4,9 @@ where given), and label each run (lrlab.results.verdicts). The result is a lrlab
 from collections.abc import Iterable
 from dataclasses import replace
 
-from lrlab import parallel, store
+from lrlab import custom, parallel, store
 from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
+from lrlab.custom import DEFAULT_VALIDATION
 from lrlab.data import pick_device
 from lrlab.engine import train_stack
 from lrlab.results import Sweep, verdicts
@@ -71,8 +72,10 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int =
           test_size: int | None = DEFAULTS.test_size, seeds=(DEFAULTS.seed,), schedule: str = DEFAULTS.schedule,
           warmup_steps: int = DEFAULTS.warmup_steps, decay_fraction: float = DEFAULTS.decay_fraction,
           test_every: int = DEFAULTS.test_every, cache: bool = True, stack: int | None = None, device=None,
-          progress: bool = True, executor=None) -> Sweep:
-    """Train the CNN on MNIST once per (optimizer, lr, seed), with the same settings otherwise; return a Sweep.
+          progress: bool = True, executor=None, model=None, data=None, validation=DEFAULT_VALIDATION,
+          loss=None) -> Sweep:
+    """Train the CNN on MNIST (or your model on your data) once per (optimizer, lr, seed), with the same settings
+    otherwise; return a Sweep.
 
     lrs: the learning rates, a list such as [1e-4, 1e-3, 1e-2] ("1e-3" in quotes works too).
     optimizer: one of lrlab.config.OPTIMIZERS (sgd, momentum, rmsprop, adam, schedule-free, prodigy), or a list of
@@ -84,6 +87,9 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int =
     (None: the best there is). executor: None trains in this process; a concurrent.futures executor (a local
     pool, lrlab.parallel.local_pool(n); a Dask cluster, client.get_executor()) trains one stack per task.
     Each run gets a verdict: too-low, good, too-high or diverged (see verdicts).
+    model, data, validation, loss: your own model (a function that builds a fresh nn.Module) and its data, instead of
+    the CNN on MNIST: the runs are evaluated on a validation split, trained one by one with the reference loop and
+    not cached (lrlab.custom says why and what data= takes); cache and stack do not apply.
     """
     lrs = validate_lrs(lrs)
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
@@ -92,4 +98,10 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int =
                            train_size=train_size, test_size=test_size, schedule=schedule, warmup_steps=warmup_steps,
                            decay_fraction=decay_fraction, test_every=test_every)
                for name in optimizers for lr in lrs for seed in seeds]
+    if model is not None or data is not None:
+        task = custom.make_task(model, data, validation=validation, loss=loss)
+        runs = custom.train_runs(task, [apply_profile(config) for config in configs], device=device,
+                                 progress=progress, executor=executor)
+        return Sweep([replace(run, verdict=verdict) for run, verdict in zip(runs, verdicts(runs))],
+                     held_out="validation")
     return sweep_configs(configs, cache=cache, stack=stack, device=device, progress=progress, executor=executor)

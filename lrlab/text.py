@@ -106,7 +106,7 @@ def lr_table(sweep) -> Table:
     return Table([{
         "lr": format_lr(rate.lr), "runs": str(len(rate.runs)), "diverged": str(rate.diverged),
         "mean final train loss": format_loss(rate.loss),
-        "mean test accuracy (range)": format_accuracy(rate.accuracy) + _range(
+        f"mean {sweep.held_out} accuracy (range)": format_accuracy(rate.accuracy) + _range(
             rate.accuracy_min, rate.accuracy_max, len(rate.runs) - rate.diverged),
         "verdicts": ", ".join(str(verdict) for verdict in rate.verdicts),
     } for rate in sweep.summaries()])
@@ -119,7 +119,7 @@ def best_table(sweep, key: str = "optimizer") -> Table:
     for name, members in sweep.split(key).items():
         rate = members.summary(members.best_lr())
         rows.append({key: str(name), "best lr": format_lr(rate.lr), "mean final train loss": format_loss(rate.loss),
-                     "mean test accuracy": format_accuracy(rate.accuracy),
+                     f"mean {sweep.held_out} accuracy": format_accuracy(rate.accuracy),
                      "good region": format_region(members.good_region()).replace(" to ", " – "),
                      "all seeds diverged from": _rate_or_none(members.first_diverged())})
     return Table(rows)
@@ -132,6 +132,7 @@ def run_table(sweep) -> Table:
     return Table([{
         "optimizer": run.optimizer, **({"schedule": schedule_name(run.config)} if schedules else {}),
         "lr": format_lr(run.lr), "seed": str(run.seed),
-        "final train loss": format_loss(run.final_loss), "test accuracy": format_accuracy(run.final_accuracy),
+        "final train loss": format_loss(run.final_loss),
+        f"{sweep.held_out} accuracy": format_accuracy(run.final_accuracy),
         "seconds": f"{run.seconds:.0f}", "verdict": str(run.verdict),
     } for run in sweep.runs])
