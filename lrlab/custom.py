@@ -23,7 +23,7 @@ notebook), Dask pickles it by value.
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -69,7 +69,9 @@ class Task:
     def train(self, config: TrainConfig, device=None, progress: bool = False) -> Run:
         """One run of this task as `config` says (its lr, optimizer, schedule, epochs, batch size and seed)."""
         device = pick_device(device)
-        return fit(config, self.build, self.tensors(config, device), loss_fn=self.loss, progress=progress)
+        given = self.tensors(config, device)
+        sizes = dict(train_size=len(given.labels), test_size=len(given.test_labels))  # recorded: what it really used
+        return fit(replace(config, **sizes), self.build, given, loss_fn=self.loss, progress=progress)
 
 
 def as_tensors(data, what: str = "data") -> tuple[torch.Tensor, torch.Tensor]:

@@ -49,6 +49,7 @@ class RangeTest:
     steps_planned: int
     batch_size: int
     stop_reason: str = ""  # which stop rule ended the test, or that it ran every planned step
+    data: str = "60,000 MNIST training images"  # what it trained on (said under its figure)
 
     @property
     def turned_up(self) -> bool:
@@ -126,8 +127,9 @@ def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: fl
     instead of the CNN on MNIST (what they take: lrlab.custom).
     """
     profile, steps = active_profile(), smoke_caps(range_steps=steps)["range_steps"]
+    custom = model is not None or data is not None
     model, images, labels, loss_fn = _start(model, data, loss, seed, device)
-    device = images.device
+    device, data = images.device, f"{len(labels):,} examples of your data" if custom else RangeTest.data
     opt = make_optimizer(model.parameters(), optimizer, start_lr)
     training_mode(opt)
     ramp = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=(end_lr / start_lr) ** (1 / steps))
@@ -145,7 +147,7 @@ def lr_range_test(*, optimizer: str = "adam", start_lr: float = 1e-7, end_lr: fl
     return RangeTest(optimizer=optimizer, lrs=lrs, losses=history.losses, smoothed=smoothed,
                      suggestion=lrs[lowest] / 10, steepest=lrs[int(np.argmin(slopes))], min_loss_lr=lrs[lowest],
                      device=str(device), profile=profile, steps_planned=steps, batch_size=batch_size,
-                     stop_reason=reason)
+                     stop_reason=reason, data=data)
 
 
 def _start(model, data, loss, seed: int, device):

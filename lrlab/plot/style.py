@@ -58,8 +58,17 @@ def smooth(values, window: int) -> np.ndarray:
         return (sums[end] - sums[start]) / (counts[end] - counts[start])
 
 
-def runs_of(runs_or_sweep):
-    return list(getattr(runs_or_sweep, "runs", runs_or_sweep))
+class Runs(list):
+    """A figure's runs as a list, still saying what their accuracy was measured on (Sweep.held_out), so that the
+    line under the figure names the right data."""
+
+    held_out = "test"
+
+
+def runs_of(runs_or_sweep) -> Runs:
+    runs = Runs(getattr(runs_or_sweep, "runs", runs_or_sweep))
+    runs.held_out = getattr(runs_or_sweep, "held_out", "test")
+    return runs
 
 
 def _join(values, form: str = "{}", most: int = 6) -> str:
@@ -72,17 +81,23 @@ def _join(values, form: str = "{}", most: int = 6) -> str:
 
 def provenance(runs) -> str:
     """One line saying what produced a figure: optimizers, LRs, seeds, epochs, data size, device, profile."""
+    held_out = getattr(runs, "held_out", "test")  # "validation": a Sweep of your own model (lrlab.custom)
     runs = runs_of(runs)
     configs = [run.config for run in runs]
+    data = (f"{_join((c.train_size for c in configs), '{:,}')} train / "
+            f"{_join((c.test_size for c in configs), '{:,}')} validation examples of your data"
+            if held_out == "validation" else
+            f"{_join((c.train_size or 60000 for c in configs), '{:,}')} train / "
+            f"{_join((c.test_size or 10000 for c in configs), '{:,}')} test images")
     return " · ".join([
+        "your model" if held_out == "validation" else "the CNN on MNIST",
         f"{len(runs)} runs",
         f"optimizer {_join(c.optimizer for c in configs)}",
         f"lr {_join((c.lr for c in configs), '{:.2g}')}",
         f"seeds {_join(c.seed for c in configs)}",
         f"{_join(c.epochs for c in configs)} epoch(s)",
         f"batch {_join(c.batch_size for c in configs)}",
-        f"{_join((c.train_size or 60000 for c in configs), '{:,}')} train / "
-        f"{_join((c.test_size or 10000 for c in configs), '{:,}')} test images",
+        data,
         _join(run.device for run in runs),
         f"profile {_join(c.profile for c in configs)}",
     ])

@@ -187,6 +187,6 @@ def range_test(tests, *, best_lrs: dict[str, float] | None = None):
     smoke = any(t.profile == "smoke" for t in tests)
     return annotate(fig, f"{len(tests)} range test(s) · {', '.join(t.optimizer for t in tests)} · "
                          f"{tests[0].lrs[0]:.0e} → up to {max(t.lrs[-1] for t in tests):.0e} over ≤ "
-                         f"{tests[0].steps_planned} steps of batch {tests[0].batch_size} · 60,000 train images · "
+                         f"{tests[0].steps_planned} steps of batch {tests[0].batch_size} · {tests[0].data} · "
                          f"{tests[0].device} · "
                          f"profile {tests[0].profile}", smoke=smoke)

@@ -20,11 +20,12 @@ from lrlab.tuning import adam_steps, best_of, settled_lr
 SEED_STYLES = ["-", "--", ":", "-."]  # one line style per seed, in one colour per optimizer
 
 
-def _shade_good(ax, tuned: Sweep, axis: str = "x"):
-    """The tuned sweep's good region as a green band and its best rate as a dashed line, on an LR axis."""
+def _shade_good(ax, tuned: Sweep, axis: str = "x", band: bool = True):
+    """The tuned sweep's good region as a green band (unless band=False: already shaded) and its best rate as a
+    dashed line, on an LR axis."""
     good, best = tuned.good_region(), tuned.best_lr()
     span, line = (ax.axvspan, ax.axvline) if axis == "x" else (ax.axhspan, ax.axhline)
-    if good:
+    if good and band:
         span(good[0], good[1], **GOOD_BAND, label=f"{tuned.runs[0].optimizer}'s good region")
     line(best, color=OPTIMIZER_COLORS.get(tuned.runs[0].optimizer, NEUTRAL), ls="--", lw=1.2,
          label=f"{tuned.runs[0].optimizer}'s best rate, {best:.1e}")
@@ -46,7 +47,7 @@ def settled_rate(tuned: Sweep, free: Sweep):
     top.legend(loc="lower right", fontsize=9)
     fig.subplots_adjust(hspace=0.45)
     final_loss_vs_lr(tuned, ax=bottom, title=f"Where it settled, on {tuned.runs[0].optimizer}'s U-curve")
-    _shade_good(bottom, tuned)
+    _shade_good(bottom, tuned, band=False)  # final_loss_vs_lr shaded the good region already
     for run in free.runs:
         bottom.scatter([settled_lr(run)], [run.final_loss], marker="D", s=60, zorder=4, edgecolors="k",
                        linewidths=0.6, color=OPTIMIZER_COLORS.get(run.optimizer, NEUTRAL))
@@ -55,7 +56,7 @@ def settled_rate(tuned: Sweep, free: Sweep):
     if bottom.get_legend():
         bottom.get_legend().remove()
     bottom_legend(fig, *bottom.get_legend_handles_labels(), ncol=2)
-    return annotate_runs(fig, tuned.runs + free.runs)
+    return annotate_runs(fig, tuned + free)
 
 
 def tuning_cost(tuned: Sweep, untuned: dict[str, Sweep], ks=(1, 3, 5, 11)):

@@ -175,7 +175,7 @@ def good_regions(runs, *, key: str = "optimizer"):
     ax.set(xscale="log", yticks=range(len(names)), yticklabels=names, ylim=(-0.7, len(names) - 0.3),
            xlabel="learning rate η", title=f"Where to start: the good region (bar) and best rate (dot) of each {key}")
     ax.grid(alpha=0.3, axis="x", which="both")
-    return annotate_runs(fig, sweep.runs)
+    return annotate_runs(fig, sweep)
 
 
 def batch_scaling(runs, base_lrs: dict[str, float], batch_sizes):
