@@ -12,7 +12,8 @@ products), noise (minibatch gradient noise), loop (the readable training loop, t
 (the fast stacked loop lrlab.sweep uses), runs (the Run record), sweeps (running a sweep), results (its result, the
 Sweep, and what "best", "good" and a verdict mean), text (tables and numbers as text), tuning (the cost of tuning,
 step sizes in Adam's units), store (the run cache), plot (every figure), quadratic (gradient descent on a bowl),
-rangetest (the LR range test), parallel (sweeps on a process pool or a Dask cluster). `plot` and `hessian` are
+rangetest (the LR range test), parallel (sweeps on a process pool or a Dask cluster), custom (your own model and
+data: lrlab.sweep(lrs, model=..., data=...)). `plot` and `hessian` are
 imported on first use, so that `import lrlab` (a worker, `python -m lrlab fetch-data`) loads neither matplotlib's
 pyplot nor SciPy.
 """

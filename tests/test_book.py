@@ -173,6 +173,7 @@ def test_the_book_builds_warning_free(tmp_path, monkeypatch):
     ("noise", ("BATCH_SIZES = [32, 64, 128, 256, 512]", "BATCH_SIZES = [32, 256]")),
     ("sharpness", ("LEARNING_RATES = [0.2, 0.1, 0.05]", "LEARNING_RATES = [0.4]")),
     ("gradient_descent", ("Bowl(eigenvalues=(1.0, 10.0), angle=30)", "Bowl(eigenvalues=(1.0, 100.0), angle=30)")),
+    ("your_model", ("RATES = centre * np.logspace(-1.5, 1.5, 7)", "RATES = [1e-5, 1e-4]")),
 ])
 @pytest.mark.slow
 def test_a_students_edit_that_breaks_the_texts_claims_gets_notes_not_errors(chapter, edit, monkeypatch):
