@@ -116,6 +116,7 @@ browser-check: $(STAMP)
 	@test -n "$$CHROME_BINARY" || (command -v chromium >/dev/null && command -v chromedriver >/dev/null) || \
 		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	$(PY) tests/check_html.py _build/html --screenshots _build/screenshots
+	cd tests && ../$(PY) check_jupyter.py --screenshots ../_build/screenshots  # the explorers in JupyterLab and Notebook 7
 
 # Publishing the repository under another address is a one-line change: edit repository.url in _config.yml (the one
 # place it is written), then `make repository` rewrites every chapter's set-up cell to install lrlab from there.

@@ -140,8 +140,15 @@ Promise.all(boxes.map(async box => {
 
 
 def explorer_problems(driver, page: str) -> list[str]:
-    return [f"{page}: interactive explorer {i}: {problem}"
-            for i, problem in enumerate(driver.execute_async_script(EXPLORER_JS)) if problem]
+    """Each explorer on the page draws and moves; a chapter whose code makes one (lrlab.plot.*_explorer) has one:
+    the book's myst-nb renderer of them (lrlab.plot.explorers.BookExplorer, an entry point) was loaded."""
+    problems = [f"{page}: interactive explorer {i}: {problem}"
+                for i, problem in enumerate(driver.execute_async_script(EXPLORER_JS)) if problem]
+    chapter = ROOT / page.removesuffix(".html")
+    made = chapter.with_suffix(".ipynb").is_file() and "_explorer(" in chapter.with_suffix(".ipynb").read_text()
+    if made and not driver.execute_script("return document.querySelectorAll('.lrlab-explorer').length"):
+        problems.append(f"{page}: its explorer is missing (is lrlab installed, with its myst-nb entry point?)")
+    return problems
 
 
 # An explorer that keeps its slider in the URL (#lr=...): the page opens where a link points, and moving the slider

@@ -28,7 +28,7 @@ def test_every_module_imports_from_the_installed_wheel_away_from_the_checkout(wh
     code = ("import importlib, pkgutil, lrlab; "
             "names = [m.name for m in pkgutil.walk_packages(lrlab.__path__, 'lrlab.')]; "
             "[importlib.import_module(n) for n in names]; "
-            "html = lrlab.plot.explorers.Explorer({}, 'note', ('lr', 'i', [1e-3]))._repr_html_(); "
+            "html = lrlab.plot.explorers.Explorer({}, 'note', ('lr', 'i', [1e-3])).html(); "
             "assert 'function lrlabUrlState(' in html, 'the explorer lacks its script'; "
             "print(lrlab.__file__); print(' '.join(names))")
     environment = {**os.environ, "PYTHONPATH": str(site), "MPLBACKEND": "Agg"}

@@ -39,9 +39,9 @@ def test_the_explorers_script_is_valid_javascript_and_every_url_state_explorer_c
     script = Path(plot.explorers.__file__).with_name(URL_STATE_JS)
     checked = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)  # node: as make lint
     assert checked.returncode == 0, checked.stderr
-    html = Explorer({"mark": "point"}, "a note", url_state=("lr", "i", [1e-3, 1e-2]))._repr_html_()
+    html = Explorer({"mark": "point"}, "a note", url_state=("lr", "i", [1e-3, 1e-2])).html()
     assert script.read_text() in html and 'lrlabUrlState(result, [0.001, 0.01], "lr", "i")' in html
-    assert "lrlabUrlState" not in Explorer({"mark": "point"}, "a note")._repr_html_()
+    assert "lrlabUrlState" not in Explorer({"mark": "point"}, "a note").html()
     assert json.dumps({"mark": "point"}, separators=(",", ":")) in html
 
 
@@ -71,3 +71,37 @@ def test_diverged_marks_say_whose_runs_and_what_they_count():
     seeds = sweep([30.0], seeds=[0, 1], epochs=1, train_size=320, test_size=100, progress=False).runs
     assert _what_diverged(seeds) == f"{sum(r.diverged for r in seeds)} of 2 seeds diverged"
     assert _what_diverged(result.where(lr=30.0).runs).endswith("of 2 runs diverged")  # two optimizers: runs
+
+
+def test_an_explorer_is_vega_lite_for_jupyterlab_html_with_a_cdn_for_colab_and_the_books_own_vega_in_the_book(
+        monkeypatch):
+    """One display, four front ends (lrlab.plot.explorers.Explorer): JupyterLab and Notebook 7 draw the Vega-Lite
+    MIME type themselves (no text/html beside it, which they would prefer); Colab gets HTML that loads the Vega
+    versions the book vendors from a CDN; the book's myst-nb renderer turns the MIME output into the page fragment
+    with the Vega served beside the book; any other front end prints the note."""
+    import re
+    import sys
+    import types
+    from importlib.metadata import entry_points
+    from pathlib import Path
+
+    from myst_nb.core.render import MimeData
+
+    from lrlab.plot.explorers import CDN, VEGALITE, VERSIONS, BookExplorer, Explorer
+
+    explorer = Explorer({"mark": "point", "$schema": "v6"}, "a note", url_state=("lr", "i", [1e-3, 1e-2]))
+    data, metadata = explorer._repr_mimebundle_()
+    assert set(data) == {VEGALITE, "text/plain"} and data["text/plain"] == "a note"
+    assert data[VEGALITE]["$schema"].endswith("vega-lite/v5.json")  # the version JupyterLab 4 bundles
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    colab = explorer._repr_mimebundle_()[0]["text/html"]
+    assert all(f"{CDN}{name}@{version}/build/{name}.min.js" in colab for name, version in VERSIONS.items())
+    makefile = (Path(plot.__file__).parents[2] / "Makefile").read_text()
+    pinned = dict(re.findall(r"(vega(?:-lite|-embed)?)@([\d.]+):", makefile))
+    assert pinned == VERSIONS, "the CDN's versions are not those the Makefile vendors for the book"
+    nodes = BookExplorer.handle_mime(None, MimeData(VEGALITE, data[VEGALITE], output_metadata=metadata), False)
+    page = nodes[0].astext()
+    assert '<script src="../vega/vega.min.js">' in page and "cdn" not in page.lower() and "lrlabUrlState(" in page
+    assert '"$schema":"https://vega.github.io/schema/vega-lite/v6.json"' in page
+    assert BookExplorer.handle_mime(None, MimeData(VEGALITE, {"mark": "bar"}), False) is None  # not an explorer's
+    assert "lrlab.plot.explorers:BookExplorer" in [e.value for e in entry_points(group="myst_nb.mime_renderers")]

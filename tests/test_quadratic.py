@@ -88,7 +88,7 @@ def test_momentum_explorer_holds_every_path_its_sliders_can_pick():
     np.testing.assert_allclose([[r["x"], r["y"]] for r in sorted(rows, key=lambda r: r["step"])], expected, atol=1e-3)
     labels = {(r["eta"], r["beta"]): r["label"] for r in explorer.spec["layer"][2]["data"]["values"]}
     assert labels[(0.2, 0.5)].endswith("converges") and len(labels) == 4
-    html = explorer._repr_html_()
+    html = explorer.html()
     assert '<script src="../vega/vega.min.js">' in html and "vegaEmbed(" in html and "cdn" not in html.lower()
 
 

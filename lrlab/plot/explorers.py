@@ -1,7 +1,8 @@
-"""Interactive figures for the HTML book: Vega-Lite specs drawn by Vega (served with the book from _vendor/vega, no
-CDN), with sliders that need no kernel."""
+"""Interactive figures: Vega-Lite specs with sliders that need no kernel, drawn by Vega in the HTML book (served
+with the book from _vendor/vega, no CDN), in JupyterLab and Notebook 7 (their own renderer) and in Colab."""
 
 import json
+import sys
 import uuid
 from importlib import resources
 
@@ -19,19 +20,38 @@ HATCH_SVG = ('<svg width="0" height="0" style="position:absolute"><defs><pattern
 URL_STATE_JS = "url_state.js"  # lrlabUrlState(result, values, key, signal): the slider <-> #key=value, both ways
 
 
+VEGALITE = "application/vnd.vegalite.v5+json"  # the MIME type JupyterLab and Notebook 7 draw themselves
+CDN = "https://cdn.jsdelivr.net/npm/"  # Vega for Colab only, which draws no Vega-Lite MIME output (the book: none)
+VERSIONS = {"vega": "6.4.0", "vega-lite": "6.4.3", "vega-embed": "7.3.0"}  # those the Makefile vendors
+
+
 class Explorer:
-    """An interactive figure for the HTML book: a Vega-Lite spec drawn by Vega (served with the book, no CDN) with
-    sliders that need no kernel. Where Vega is not there (Jupyter, Colab) it shows a one-line note instead.
+    """An interactive figure: a Vega-Lite spec with sliders that need no kernel, drawn by Vega.
+
+    Where it is drawn (as a Jupyter display, _repr_mimebundle_):
+      1. in the HTML book, by BookExplorer (a myst-nb renderer) with Vega served beside the book, no CDN;
+      2. in JupyterLab and Notebook 7, by the front end's own Vega-Lite renderer (the MIME type VEGALITE);
+      3. in Colab, as HTML that loads Vega from a CDN (Colab is online, and draws no Vega-Lite MIME type);
+      4. anywhere else, as a one-line note (text/plain): the static figure beside it stays.
     url_state=(key, signal, values) keeps the slider bound to `signal` (an index into `values`) in the page's URL
-    as #key=value, both ways."""
+    as #key=value, both ways (the HTML book only)."""
 
     def __init__(self, spec: dict, note: str, url_state: tuple[str, str, list[float]] | None = None):
         self.spec, self.note, self.url_state = spec, note, url_state
 
-    def _repr_html_(self) -> str:
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        spec = {**self.spec, "$schema": "https://vega.github.io/schema/vega-lite/v5.json"}  # the same in v5 and v6
+        data = {VEGALITE: spec, "text/plain": self.note}
+        if "google.colab" in sys.modules:
+            data["text/html"] = self.html(CDN)
+        book = {"note": self.note, "url_state": list(self.url_state) if self.url_state else None}
+        return data, {VEGALITE: {"embed_options": {"actions": False, "renderer": "svg"}, "lrlab": book}}
+
+    def html(self, vega_from: str = "../") -> str:
+        """The explorer as a page fragment: the spec drawn by vegaEmbed into a div, Vega's three scripts loaded from
+        `vega_from` (the book: its own copy, ../vega/*.min.js; Colab: a CDN), the note shown until Vega draws."""
         element = f"lrlab-explorer-{uuid.uuid4().hex[:8]}"
-        scripts = "".join(f'<script src="../vega/{name}.min.js"></script>' for name in ("vega", "vega-lite",
-                                                                                        "vega-embed"))
+        scripts = "".join(f'<script src="{_script_url(vega_from, name)}"></script>' for name in VERSIONS)
         then, data = "", ""
         if self.url_state:
             key, signal, values = self.url_state
@@ -43,6 +63,33 @@ class Explorer:
                 f'<div id="{element}"><em>{self.note}</em></div></div>{scripts}<script>{_script(self.url_state)}'
                 f'if (window.vegaEmbed) vegaEmbed("#{element}", {json.dumps(self.spec, separators=(",", ":"))}, '
                 f'{{actions: false, renderer: "svg", bind: "#{element}-controls"}}){then};</script>')
+
+
+def _script_url(vega_from: str, name: str) -> str:
+    if vega_from == CDN:
+        return f"{CDN}{name}@{VERSIONS[name]}/build/{name}.min.js"
+    return f"{vega_from}vega/{name}.min.js"
+
+
+class BookExplorer:
+    """The HTML book's renderer of explorers (a myst-nb MIME renderer plugin, registered in pyproject.toml): an
+    explorer's Vega-Lite output becomes Explorer.html(), with Vega served beside the book, in place of the MIME
+    type myst-nb does not draw."""
+
+    mime_priority_overrides = [("html", VEGALITE, 35)]  # after text/html (30: another library's own HTML stays
+    # chosen, e.g. Altair's), before the images (50); an explorer has no text/html outside Colab
+
+    @staticmethod
+    def handle_mime(renderer, data, inline):
+        book = data.output_metadata.get(VEGALITE, {}).get("lrlab") if isinstance(data.output_metadata, dict) else None
+        if inline or data.mime_type != VEGALITE or book is None:
+            return None
+        from docutils import nodes
+
+        content = json.loads(data.content) if isinstance(data.content, (str, bytes)) else data.content
+        spec = {**content, "$schema": "https://vega.github.io/schema/vega-lite/v6.json"}
+        url_state = tuple(book["url_state"]) if book.get("url_state") else None
+        return [nodes.raw("", Explorer(spec, book["note"], url_state).html(), format="html")]
 
 
 def _script(url_state) -> str:
@@ -98,7 +145,8 @@ def momentum_explorer(bowl: Bowl, theta0=THETA0, steps: int = 25, lrs=None, beta
             {"data": {"values": rates}, "transform": pick,
              "mark": {"type": "text", "x": 5, "y": 12, "align": "left", "fontSize": 13},
              "encoding": {"text": {"field": "label"}}}]}
-    return Explorer(spec, "Interactive in the HTML book (sliders for η and β); the static figure is below.")
+    return Explorer(spec, "Interactive (sliders for η and β) in the HTML book, JupyterLab, Notebook 7 and Colab; "
+                          "the static figure is below.")
 
 
 def _curve_rows(runs, index: dict[float, int], points: int) -> list[dict]:
@@ -211,5 +259,5 @@ def goldilocks_explorer(sweep: Sweep, points: int = 80) -> Explorer:
             "vconcat": [label, curves, _u_panel("loss", "final training loss", rates, good, log_y=True),
                         _u_panel("accuracy", "test accuracy (%)", rates, good, log_y=False)],
             "config": {"view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 11}}}
-    return Explorer(spec, "Interactive in the HTML book: a slider over this sweep's learning rates; the static "
-                          "figures are below.", url_state=("lr", "pick", lrs))
+    return Explorer(spec, "Interactive (a slider over this sweep's learning rates) in the HTML book, JupyterLab, "
+                          "Notebook 7 and Colab; the static figures are below.", url_state=("lr", "pick", lrs))
