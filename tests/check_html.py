@@ -95,7 +95,20 @@ def content_problems(driver, page: str) -> list[str]:
         problems.append(f"{page}: MathJax loaded {scripts} times for {equations} equation(s)")
     problems += [f"{page}: shows {marker!r}" for marker in ("Traceback (most recent call last)", "SMOKE PROFILE")
                  if marker in text]
+    problems += [f"{page}: an exercise without its question (only a hint?): {item!r}"
+                 for item in driver.execute_script(EXERCISES_JS)]
     return problems
+
+
+# Each numbered exercise of a "Try it yourself" section opens with its question, before any hint (issue 25: a lost
+# fence once left an exercise as a bare hint, rendered inside the exercise before it).
+EXERCISES_JS = """
+const sections = Array.from(document.querySelectorAll('section')).filter(
+  s => /Try it yourself/.test((s.querySelector('h2, h3') || {}).textContent || ''));
+return sections.flatMap(s => Array.from(s.querySelectorAll(':scope > ol > li'))).filter(li => {
+  const first = li.firstElementChild;
+  return !first || first.tagName !== 'P' || !first.textContent.trim();
+}).map(li => li.textContent.trim().slice(0, 80));"""
 
 
 def small_figures(driver, page: str, where: str) -> list[str]:

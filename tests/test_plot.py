@@ -2,6 +2,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
 from lrlab import plot  # noqa: E402
 from lrlab.sweeps import sweep  # noqa: E402
 
@@ -105,3 +108,32 @@ def test_an_explorer_is_vega_lite_for_jupyterlab_html_with_a_cdn_for_colab_and_t
     assert '"$schema":"https://vega.github.io/schema/vega-lite/v6.json"' in page
     assert BookExplorer.handle_mime(None, MimeData(VEGALITE, {"mark": "bar"}), False) is None  # not an explorer's
     assert "lrlab.plot.explorers:BookExplorer" in [e.value for e in entry_points(group="myst_nb.mime_renderers")]
+
+
+def test_legibility_rule_1_a_legend_over_data_is_found_and_a_legend_under_the_panels_is_not():
+    from lrlab.plot import legibility
+    from lrlab.plot.style import bottom_legend, subplots
+
+    fig, ax = subplots(figsize=(6.4, 4))
+    x = np.logspace(-5, 0, 50)
+    ax.plot(x, 1 / x, label="a curve that fills the upper left")
+    ax.set(xscale="log", yscale="log", title="panel")
+    ax.legend(loc="upper left")
+    assert any("legend covers" in problem for problem in legibility.problems(fig))
+    ax.get_legend().remove()
+    bottom_legend(fig, *ax.get_legend_handles_labels())
+    assert legibility.problems(fig) == []
+
+
+def test_legibility_rule_2_overlapping_labels_are_found(monkeypatch):
+    from lrlab.plot import legibility
+    from lrlab.plot.style import annotate, subplots
+
+    fig, ax = subplots(figsize=(6.4, 4))
+    ax.plot([0, 1], [0, 1])
+    ax.text(0.5, 0.5, "first label")
+    ax.text(0.52, 0.5, "second label")
+    assert any("'first label' and 'second label' overlap" in p for p in legibility.problems(fig))
+    monkeypatch.setenv("LRLAB_CLAIMS", "strict")  # the book build refuses such a figure
+    with pytest.raises(legibility.FigureError, match="overlap"):
+        annotate(fig, "provenance")

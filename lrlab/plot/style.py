@@ -1,10 +1,13 @@
 """The book's figure style: one width, one text size, one colour language, and a provenance line under every figure."""
 
+import textwrap
+
 import matplotlib
 import matplotlib.ticker
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
 
+from lrlab.plot import legibility
 from lrlab.text import schedule_name
 
 # The book's figure style, applied to every figure lrlab makes (and to nothing else: no global side effects).
@@ -14,6 +17,7 @@ STYLE = {"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False
          "legend.fontsize": 10}
 WIDTH = 6.4  # inches: the page column
 PROVENANCE_IN = 0.32  # inches at the bottom of a figure for its provenance line (up to two lines of 9 pt)
+PROVENANCE_CHARS = 100  # characters per line of it: what the page column holds at 9 pt
 X_AXIS_IN = 0.62  # inches a bottom panel's tick labels and axis label take below it
 # The book's one colour language: a fixed colour per optimizer and per schedule; the LR colour map only for LRs.
 OPTIMIZER_COLORS = {"sgd": "#7f7f7f", "momentum": "#8c564b", "rmsprop": "#9467bd", "adam": "#1f77b4",
@@ -122,12 +126,22 @@ def bottom_legend(fig, handles, labels, *, ncol: int = 2):
 
 
 def annotate(fig, text: str, smoke: bool = False):
-    """Write the provenance line under the figure; in the smoke profile add a visible warning."""
-    fig.text(0.01, 0.005, text, fontsize=9, color="0.3", ha="left", va="bottom", wrap=True)
+    """Write the provenance line under the figure, wrapped to the page column, with the room its lines need (the
+    legend under the panels and the panels move up when it takes more than PROVENANCE_IN); in the smoke profile
+    add a visible warning."""
+    lines = textwrap.wrap(text, PROVENANCE_CHARS)
+    fig.text(0.01, 0.005, "\n".join(lines), fontsize=9, color="0.3", ha="left", va="bottom")
+    extra = len(lines) * 9 * 1.2 / 72 + 0.04 - PROVENANCE_IN  # inches beyond the room bottom_legend left
+    if extra > 0:
+        height = fig.get_figheight()
+        for legend in fig.legends:
+            legend.set_bbox_to_anchor((0.5, (PROVENANCE_IN + extra) / height), transform=fig.transFigure)
+        fig.subplots_adjust(bottom=fig.subplotpars.bottom + extra / height)
     if smoke:
         fig.text(0.99, 0.99, "SMOKE PROFILE: tiny subset, 1 epoch, not the real experiment", fontsize=9,
                  color="crimson", ha="right", va="top", weight="bold")
     fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 1.05 / fig.get_figheight()))  # room for the line
+    legibility.enforce(fig)  # the book build refuses a figure whose legend covers data or whose labels overlap
     return fig
 
 

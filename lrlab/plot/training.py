@@ -11,6 +11,7 @@ from lrlab.plot.style import (
     annotate_runs,
     bottom_legend,
     lr_color,
+    plain_log_ticks,
     run_label,
     runs_of,
     smooth,
@@ -45,12 +46,15 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
         if run.diverged:  # an x where it stopped, at the top edge when the loss went off the chart
             ax.plot(len(losses), 0.97, marker="x", color=color, ms=11, mew=2.5,
                     transform=ax.get_xaxis_transform(), clip_on=False)
+            left = len(losses) < longest / 2  # the label reads into the panel, never out past its edge
             ax.annotate(f"lr={run.lr:g} diverged", (len(losses), 0.97), xycoords=("data", "axes fraction"),
-                        textcoords="offset points", xytext=(-8, -4), color=color, fontsize=9, va="top", ha="right")
+                        textcoords="offset points", xytext=(8 if left else -8, -4), color=color, fontsize=9,
+                        va="top", ha="left" if left else "right")
     for boundary in range(steps_per_epoch, longest, steps_per_epoch):
         ax.axvline(boundary, color="0.6", ls=":", lw=0.8)
     if log:
         ax.set_yscale("log")
+        plain_log_ticks(ax.yaxis)  # 0.5, 1, 2: not 5x10^-1, which crowds the labels beside it
     calm = [averaged for run, averaged in zip(runs, smoothed) if not run.diverged and len(run.losses)]
     if calm and np.isfinite(max(np.nanmax(c) for c in calm)):
         # Frame the smoothed curves: a diverged run's explosion, or single batches with a loss near 0 on the log
@@ -63,7 +67,9 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
     top = ax.secondary_xaxis("top", functions=(lambda s: s / steps_per_epoch, lambda e: e * steps_per_epoch))
     top.set_xlabel("epoch")
     ax.set_xlim(0, longest)
-    if legend:
+    if legend and owns_figure:  # under the panel, where it covers no curve
+        bottom_legend(fig, *ax.get_legend_handles_labels(), ncol=min(4, len(runs)))
+    elif legend:
         ax.legend(loc="upper right")
     ax.set_title(title or f"Training loss per step (moving average over {window} steps)", y=1.16)  # over the epochs
     return annotate_runs(fig, runs) if owns_figure else fig
@@ -146,15 +152,19 @@ def adam_sharpness(runs):
     """Top: the preconditioned sharpness of each Adam run (log scale) with its threshold 38/eta dashed in the same
     colour. Bottom: its plain sharpness. Line style and marker tell full-batch from minibatch runs of one rate."""
     fig, (top, bottom) = subplots(2, 1, figsize=(WIDTH, 7.0), sharex=True, height_ratios=(3, 2))
+    thresholds = set()  # each rate's threshold drawn once, however many of its runs
     for run, marker, style in zip(runs, "os^Dv" * len(runs), ["-", "--", ":", "-."] * len(runs)):
         color, label = lr_color(run.lr), f"η = {run.lr:g}, {_kind(run).replace(', square loss', '')}"
         top.plot(run.measured_at, run.preconditioned, marker=marker, ls=style, color=color, ms=6, lw=1.6, mec="k",
                  mew=0.5, label=label)
+        bottom.plot(run.measured_at, run.sharpness, marker=marker, ls=style, color=color, ms=5, lw=1.4, mec="k",
+                    mew=0.5)
+        if run.threshold in thresholds:
+            continue
+        thresholds.add(run.threshold)
         top.axhline(run.threshold, color=color, ls="--", lw=0.9, alpha=0.8)
         top.annotate(f"38/η = {run.threshold:,.0f}", (1.0, run.threshold), xycoords=("axes fraction", "data"),
                      xytext=(-4, 3), textcoords="offset points", ha="right", va="bottom", color=color, fontsize=9)
-        bottom.plot(run.measured_at, run.sharpness, marker=marker, ls=style, color=color, ms=5, lw=1.4, mec="k",
-                    mew=0.5)
     top.set(ylabel="preconditioned sharpness\nλmax(P^-1/2 H P^-1/2)", yscale="log",
             title="Adam's preconditioned sharpness against its threshold 38/η")
     bottom.set(xlabel="step", ylabel="plain sharpness λmax(H)")
