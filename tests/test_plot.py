@@ -10,7 +10,7 @@ from lrlab.sweeps import sweep  # noqa: E402
 
 
 def _texts(fig):
-    return [t.get_text() for t in fig.texts]
+    return [" ".join(t.get_text().split()) for t in fig.texts]  # a provenance line is wrapped to the column
 
 
 def test_figures_carry_provenance_and_mark_diverged_runs_and_the_smoke_profile(monkeypatch):

@@ -43,13 +43,8 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
         if raw:
             ax.plot(steps, np.where(np.isfinite(losses), losses, np.nan), color=color, alpha=0.1, lw=0.5)
         ax.plot(steps, averaged, color=color, lw=1.8, label=run_label(run, several_optimizers, several_schedules))
-        if run.diverged:  # an x where it stopped, at the top edge when the loss went off the chart
-            ax.plot(len(losses), 0.97, marker="x", color=color, ms=11, mew=2.5,
-                    transform=ax.get_xaxis_transform(), clip_on=False)
-            left = len(losses) < longest / 2  # the label reads into the panel, never out past its edge
-            ax.annotate(f"lr={run.lr:g} diverged", (len(losses), 0.97), xycoords=("data", "axes fraction"),
-                        textcoords="offset points", xytext=(8 if left else -8, -4), color=color, fontsize=9,
-                        va="top", ha="left" if left else "right")
+        if run.diverged:
+            _mark_stop(ax, run, color, longest)
     for boundary in range(steps_per_epoch, longest, steps_per_epoch):
         ax.axvline(boundary, color="0.6", ls=":", lw=0.8)
     if log:
@@ -73,6 +68,16 @@ def loss_curves(runs, *, log: bool = True, window: int | None = None, ax=None, t
         ax.legend(loc="upper right")
     ax.set_title(title or f"Training loss per step (moving average over {window} steps)", y=1.16)  # over the epochs
     return annotate_runs(fig, runs) if owns_figure else fig
+
+
+def _mark_stop(ax, run, color, longest: int) -> None:
+    """An x where a diverged run stopped, at the top edge (its loss went off the chart), labelled into the panel."""
+    stop = len(run.losses)
+    ax.plot(stop, 0.97, marker="x", color=color, ms=11, mew=2.5, transform=ax.get_xaxis_transform(), clip_on=False)
+    left = stop < longest / 2  # the label reads into the panel, never out past its edge
+    ax.annotate(f"lr={run.lr:g} diverged", (stop, 0.97), xycoords=("data", "axes fraction"),
+                textcoords="offset points", xytext=(8 if left else -8, -4), color=color, fontsize=9, va="top",
+                ha="left" if left else "right")
 
 
 def lr_and_loss(runs, *, window: int | None = None):
