@@ -11,10 +11,14 @@ PRODIGY_BETAS = (0.9, 0.999)  # prodigyopt.Prodigy's defaults, which lrlab uses 
 
 def expected_best_of(values, k: int) -> float:
     """The expected best (largest) of k values drawn at random without replacement from `values`: the value a
-    random search of k trials finds on average (Dodge et al. 2019's expected validation performance), exact.
-    Sorted best first, the i-th value (i = 1..n) is the best of the draw when it is drawn and the k - 1 others come
-    from the n - i below it: probability C(n - i, k - 1) / C(n, k)."""
-    ranked = sorted(values, reverse=True)
+    random search of k trials finds on average (Dodge et al. 2019's expected validation performance), exact."""
+    return expected_pick(sorted(values, reverse=True), k)
+
+
+def expected_pick(ranked, k: int) -> float:
+    """The expected value of the first-ranked of k entries drawn at random without replacement from `ranked` (a
+    list in the order of preference, best first), exact. The i-th entry (i = 1..n) is the one kept when it is drawn
+    and the k - 1 others come from the n - i after it: probability C(n - i, k - 1) / C(n, k)."""
     n = len(ranked)
     if not 1 <= k <= n:
         raise ValueError(f"k={k}: draw between 1 and the {n} values there are")
@@ -22,13 +26,16 @@ def expected_best_of(values, k: int) -> float:
 
 
 def best_of(sweep, k: int, seed: int) -> float:
-    """The test accuracy that tuning by k trials finds, on average: the expected best final accuracy of k of the
-    sweep's rates picked at random (one seed's runs; a diverged run counts as guessing, CHANCE_ACCURACY).
-    k = len(sweep.lrs) is the whole grid's best; k = 1 is an untuned pick."""
+    """The test accuracy that tuning by k trials finds, on average: k of the sweep's rates picked at random (one
+    seed's runs), the one with the lowest final training loss kept, its test accuracy reported (expected_pick).
+    The test set never chooses: choosing on it would report the luckiest of k test scores, not what the choice is
+    worth on new data. A diverged run ranks last and counts as guessing (CHANCE_ACCURACY). k = len(sweep.lrs) is
+    the grid's choice; k = 1 an untuned pick."""
     runs = sweep.where(seed=seed).runs
     if not runs:
         raise LookupError(f"no run with seed={seed}; the sweep has seeds {sorted({r.seed for r in sweep.runs})}")
-    return expected_best_of([CHANCE_ACCURACY if r.diverged else r.final_accuracy for r in runs], k)
+    ranked = sorted(runs, key=lambda r: math.inf if r.diverged else r.final_loss)
+    return expected_pick([CHANCE_ACCURACY if r.diverged else r.final_accuracy for r in ranked], k)
 
 
 def adam_steps(run: Run) -> list[float]:

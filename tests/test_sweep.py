@@ -244,6 +244,8 @@ def test_best_of_k_reads_one_seeds_runs_and_counts_a_diverged_run_as_guessing():
     with pytest.raises(LookupError, match="no run with seed=4"):
         tuning.best_of(result, 1, seed=4)
     assert len((result + result).runs) == 8
+    overfit = Sweep([_seeded(1e-3, 0.1, 0, accuracy=0.90), _seeded(1e-2, 0.2, 0, accuracy=0.97)])
+    assert tuning.best_of(overfit, 2, seed=0) == pytest.approx(0.90)  # the lower training loss is kept: no peeking
 
 
 def test_the_settled_rate_is_the_median_step_size_of_the_last_epoch():
