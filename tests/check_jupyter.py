@@ -26,7 +26,8 @@ from nbclient import NotebookClient
 CELLS = [
     "import lrlab\nfrom lrlab.quadratic import Bowl",
     "lrlab.plot.momentum_explorer(Bowl(eigenvalues=(1.0, 10.0), angle=30))",
-    "result = lrlab.sweep([1e-3, 1e-2, 1e-1], epochs=1, train_size=256, test_size=128, progress=False)\n"
+    "result = lrlab.sweep([1e-3, 1e-2, 1e-1], optimizer=[\"sgd\", \"adam\"], epochs=1, train_size=256, test_size=128,\n"
+    "                     progress=False)\n"
     "lrlab.plot.goldilocks_explorer(result)",
 ]
 FRONT_ENDS = {"JupyterLab": "lab/tree/explorers.ipynb", "Notebook 7": "notebooks/explorers.ipynb"}

@@ -43,7 +43,7 @@ def test_the_explorers_script_is_valid_javascript_and_every_url_state_explorer_c
     checked = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)  # node: as make lint
     assert checked.returncode == 0, checked.stderr
     html = Explorer({"mark": "point"}, "a note", url_state=("lr", "i", [1e-3, 1e-2])).html()
-    assert script.read_text() in html and 'lrlabUrlState(result, [0.001, 0.01], "lr", "i")' in html
+    assert script.read_text() in html and 'lrlabUrlState(result, [0.001, 0.01], "lr", "i", null)' in html
     assert "lrlabUrlState" not in Explorer({"mark": "point"}, "a note").html()
     assert json.dumps({"mark": "point"}, separators=(",", ":")) in html
 
@@ -137,3 +137,18 @@ def test_legibility_rule_2_overlapping_labels_are_found(monkeypatch):
     monkeypatch.setenv("LRLAB_CLAIMS", "strict")  # the book build refuses such a figure
     with pytest.raises(legibility.FigureError, match="overlap"):
         annotate(fig, "provenance")
+
+
+def test_the_goldilocks_explorer_offers_a_selector_over_what_its_runs_differ_in_and_keeps_it_in_the_url():
+    from lrlab.plot.explorers import explorer_groups, goldilocks_explorer
+
+    result = sweep([1e-3, 1e-2], optimizer=["sgd", "adam"], epochs=1, train_size=320, test_size=100, progress=False)
+    assert list(explorer_groups(result)) == ["sgd", "adam"]
+    explorer = goldilocks_explorer(result)
+    group = next(p for p in explorer.spec["params"] if p["name"] == "group")
+    assert group["bind"] == {"input": "select", "options": ["sgd", "adam"], "name": "optimizer: "}
+    assert explorer.url_state[3] == ("group", "group", ["sgd", "adam"])
+    assert 'lrlabUrlState(result, [0.001, 0.01], "lr", "pick", ["group", "group", ["sgd", "adam"]])' in explorer.html()
+    single = goldilocks_explorer(result.where(optimizer="adam"))
+    assert "bind" not in next(p for p in single.spec["params"] if p["name"] == "group")  # nothing to choose
+    assert list(explorer_groups(result.where(optimizer="adam"))) == [""]

@@ -33,10 +33,11 @@ class Explorer:
       2. in JupyterLab and Notebook 7, by the front end's own Vega-Lite renderer (the MIME type VEGALITE);
       3. in Colab, as HTML that loads Vega from a CDN (Colab is online, and draws no Vega-Lite MIME type);
       4. anywhere else, as a one-line note (text/plain): the static figure beside it stays.
-    url_state=(key, signal, values) keeps the slider bound to `signal` (an index into `values`) in the page's URL
-    as #key=value, both ways (the HTML book only)."""
+    url_state=(key, signal, values[, group]) keeps the slider bound to `signal` (an index into `values`) in the
+    page's URL as #key=value, both ways, and group=(key, signal, options) a selector's choice beside it (the HTML
+    book only)."""
 
-    def __init__(self, spec: dict, note: str, url_state: tuple[str, str, list[float]] | None = None):
+    def __init__(self, spec: dict, note: str, url_state: tuple | None = None):
         self.spec, self.note, self.url_state = spec, note, url_state
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -54,8 +55,9 @@ class Explorer:
         scripts = "".join(f'<script src="{_script_url(vega_from, name)}"></script>' for name in VERSIONS)
         then, data = "", ""
         if self.url_state:
-            key, signal, values = self.url_state
-            arguments = ", ".join(json.dumps(x) for x in ([float(v) for v in values], key, signal))
+            key, signal, values, *group = self.url_state
+            arguments = ", ".join(json.dumps(x) for x in ([float(v) for v in values], key, signal,
+                                                          group[0] if group else None))
             then = f".then(function (result) {{ lrlabUrlState(result, {arguments}); }})"
             data = f' data-url-key="{key}" data-values="{[float(v) for v in values]}"'
         return (f'{HATCH_SVG}<div class="lrlab-explorer"{data}>'
@@ -149,32 +151,65 @@ def momentum_explorer(bowl: Bowl, theta0=THETA0, steps: int = 25, lrs=None, beta
                           "the static figure is below.")
 
 
-def _curve_rows(runs, index: dict[float, int], points: int) -> list[dict]:
+GROUP_FIELDS = ("optimizer", "schedule", "warmup_steps", "epochs", "batch_size")  # what a selector may choose
+
+
+def _group_label(config, fields) -> str:
+    """How a selector names a group of runs: "adam", "sgd · 2 epochs", "cosine · warm-up 100 steps"."""
+    words = {"optimizer": str(config.optimizer), "schedule": str(config.schedule),
+             "warmup_steps": f"warm-up {config.warmup_steps} steps", "epochs": f"{config.epochs} epoch(s)",
+             "batch_size": f"batch {config.batch_size}"}
+    return " · ".join(words[field] for field in fields)
+
+
+def explorer_groups(sweep: Sweep) -> dict[str, Sweep]:
+    """The sweep split by the settings its runs differ in besides rate and seed (GROUP_FIELDS): one group per
+    choice the explorer's selector offers, in the order they first appear; {"": sweep} when there is one."""
+    fields = _varying(sweep)
+    groups: dict[str, list] = {}
+    for run in sweep.runs:
+        groups.setdefault(_group_label(run.config, fields), []).append(run)
+    return {label: Sweep(runs) for label, runs in groups.items()}
+
+
+def _varying(sweep: Sweep) -> list[str]:
+    """The GROUP_FIELDS whose value differs between the sweep's runs."""
+    return [f for f in GROUP_FIELDS if len({getattr(run.config, f) for run in sweep.runs}) > 1]
+
+
+def _curve_rows(group: str, runs, index: dict[float, int], points: int) -> list[dict]:
     """Each run's smoothed training loss at about `points` evenly spaced steps, as rows for a line mark."""
     rows = []
     for run in runs:
         window = max(1, run.steps_per_epoch // 20)
         smoothed = smooth(run.losses, window)
         every = max(1, len(smoothed) // points)
-        rows += [{"i": index[run.lr], "seed": run.seed, "step": step + 1, "loss": float(f"{loss:.4g}")}
+        rows += [{"g": group, "i": index[run.lr], "seed": run.seed, "step": step + 1, "loss": float(f"{loss:.4g}")}
                  for step, loss in enumerate(smoothed) if step % every == every - 1 and np.isfinite(loss)]
     return rows
 
 
-def _rate_rows(sweep: Sweep) -> list[dict]:
-    """One row per LR, from its summary (lrlab.results.RateSummary): its colour, mean final loss and accuracy over the
-    runs that finished (None where all diverged), its verdicts, and the sentence the explorer shows for it."""
+def _rate_rows(group: str, sweep: Sweep, index: dict[float, int]) -> list[dict]:
+    """One row per LR of the group, from its summary (lrlab.results.RateSummary): its colour, mean final loss and
+    accuracy over the runs that finished (None where all diverged), its verdicts, and the sentence the explorer
+    shows for it; a rate of the other groups that this one lacks gets a row that says so."""
     rows = []
-    for i, rate in enumerate(sweep.summaries()):
+    for lr, i in index.items():
+        if not sweep.by_lr(lr):
+            rows.append({"g": group, "i": i, "lr": lr, "color": "#999999", "loss": None, "accuracy": None,
+                         "diverged": False, "label": f"η = {lr:.1e}: not run for {group or 'this sweep'}",
+                         "result": ""})
+            continue
+        rate = sweep.summary(lr)
         finished = len(rate.runs) - rate.diverged
         said = (f"test accuracy {100 * rate.accuracy:.2f} % ({100 * rate.accuracy_min:.2f} – "
                 f"{100 * rate.accuracy_max:.2f} %)" if finished else "every run diverged (stopped at step "
                 + ", ".join(str(run.stopped_at) for run in rate.runs) + "): no accuracy")
-        rows.append({"i": i, "lr": rate.lr, "color": matplotlib.colors.to_hex(lr_color(rate.lr)),
+        rows.append({"g": group, "i": i, "lr": rate.lr, "color": matplotlib.colors.to_hex(lr_color(rate.lr)),
                      "loss": rate.loss if finished else None,
                      "accuracy": 100 * rate.accuracy if finished else None, "diverged": rate.diverged > 0,
                      "label": f"η = {rate.lr:.1e}: {', '.join(v or '-' for v in rate.verdicts)}", "result": said})
-    return rows
+    return [{**row, "key": f"{group}|{row['i']}"} for row in rows]
 
 
 def _ticks(domain) -> list[float]:
@@ -182,9 +217,12 @@ def _ticks(domain) -> list[float]:
     return [m * 10.0 ** e for e in range(-6, 4) for m in (1, 2, 5) if domain[0] <= m * 10.0 ** e <= domain[1]]
 
 
-def _u_panel(field: str, title: str, rows: list[dict], good, log_y: bool) -> dict:
+IN_GROUP = {"filter": "datum.g == group"}  # every layer shows the group the selector chose
+
+
+def _u_panel(field: str, title: str, rows: list[dict], goods: list[dict], log_y: bool) -> dict:
     """One U-curve panel: the mean over seeds against LR, the good region shaded, rates where a run diverged
-    hatched, and a marker at the chosen rate."""
+    hatched, and a marker at the chosen rate (the chosen group's, GOOD_BAND and hatch as in the static figures)."""
     lrs = [r["lr"] for r in rows]
     x = {"field": "lr", "type": "quantitative", "title": "learning rate η", "axis": {"format": ".0e", "values": [
         10.0 ** e for e in range(-8, 3) if min(lrs) / 2 <= 10.0 ** e <= 2 * max(lrs)]},
@@ -194,70 +232,88 @@ def _u_panel(field: str, title: str, rows: list[dict], good, log_y: bool) -> dic
     y = {"field": field, "type": "quantitative", "title": title, "scale": scale}
     if log_y and values:
         y["axis"] = {"values": _ticks([min(values) / 1.5, max(values) * 1.5])}
-    bands = [{"lo": r["lr"] / 10 ** 0.1, "hi": r["lr"] * 10 ** 0.1} for r in rows if r["diverged"]]
-    layers = [
-        {"data": {"values": bands}, "mark": {"type": "rect", "fill": "url(#lrlab-hatch)", "stroke": "crimson",
-                                             "strokeOpacity": 0.4},
-         "encoding": {"x": {"field": "lo", "type": "quantitative", "scale": x["scale"]}, "x2": {"field": "hi"}}},
-        {"data": {"values": rows}, "transform": [{"filter": f"datum.{field} != null"}],
+    band = {"x": {"field": "lo", "type": "quantitative", "scale": x["scale"]}, "x2": {"field": "hi"}}
+    bands = [{"g": r["g"], "lo": r["lr"] / 10 ** 0.1, "hi": r["lr"] * 10 ** 0.1} for r in rows if r["diverged"]]
+    return {"width": 330, "height": 140, "layer": [
+        {"data": {"values": goods}, "transform": [IN_GROUP], "encoding": band,
+         "mark": {"type": "rect", "color": GOOD_BAND["color"], "opacity": 0.15}},
+        {"data": {"values": bands}, "transform": [IN_GROUP], "encoding": band,
+         "mark": {"type": "rect", "fill": "url(#lrlab-hatch)", "stroke": "crimson", "strokeOpacity": 0.4}},
+        {"data": {"values": rows}, "transform": [IN_GROUP, {"filter": f"datum.{field} != null"}],
          "mark": {"type": "line", "color": "#595959", "point": {"filled": True, "color": "#595959", "size": 30}},
          "encoding": {"x": x, "y": y}},
-        {"data": {"values": rows}, "transform": [{"filter": "datum.i == pick"}],
+        {"data": {"values": rows}, "transform": [IN_GROUP, {"filter": "datum.i == pick"}],
          "mark": {"type": "rule", "color": "#777777", "strokeDash": [4, 3]}, "encoding": {"x": x}},
-        {"data": {"values": rows}, "transform": [{"filter": f"datum.i == pick && datum.{field} != null"}],
+        {"data": {"values": rows}, "transform": [IN_GROUP, {"filter": f"datum.i == pick && datum.{field} != null"}],
          "name": f"marker_{field}", "mark": {"type": "point", "filled": True, "size": 220, "stroke": "black",
                                               "strokeWidth": 1},
-         "encoding": {"x": x, "y": y, "color": {"field": "color", "type": "nominal", "scale": None}}},
-    ]
-    if good:
-        layers.insert(0, {"data": {"values": [{"lo": good[0] / 10 ** 0.15, "hi": good[1] * 10 ** 0.15}]},
-                          "mark": {"type": "rect", "color": GOOD_BAND["color"], "opacity": 0.15},
-                          "encoding": {"x": {"field": "lo", "type": "quantitative", "scale": x["scale"]},
-                                       "x2": {"field": "hi"}}})
-    return {"width": 330, "height": 140, "layer": layers}
+         "encoding": {"x": x, "y": y, "color": {"field": "color", "type": "nominal", "scale": None}}}]}
+
+
+def _curves_panel(curves: list[dict], rates: list[dict], steps: int, domain) -> dict:
+    """The chosen rate's seeds' smoothed training loss (in the rate's colour), its neighbours' behind in grey."""
+    role = "datum.i == pick ? 'chosen' : abs(datum.i - pick) == 1 ? 'neighbour' : 'other'"
+    chosen = "datum.role == 'chosen'"
+    return {
+        "width": 330, "height": 200, "data": {"values": curves}, "name": "curves",
+        "title": {"text": "the chosen rate's seeds (colour), its neighbours (grey)", "fontSize": 12,
+                  "fontWeight": "normal", "anchor": "start"},
+        "transform": [IN_GROUP, {"calculate": role, "as": "role"}, {"filter": "datum.role != 'other'"},
+                      {"calculate": "datum.g + '|' + datum.i", "as": "key"},
+                      {"lookup": "key", "from": {"data": {"values": rates}, "key": "key", "fields": ["color"]}}],
+        "mark": {"type": "line", "clip": True},
+        "encoding": {"x": {"field": "step", "type": "quantitative", "title": "training step",  # one axis for all
+                           "scale": {"domain": [1, steps]}},  # a diverged rate's stub stays short
+                     "y": {"field": "loss", "type": "quantitative", "scale": {"type": "log", "domain": domain},
+                           "title": "training loss (smoothed)", "axis": {"values": _ticks(domain)}},
+                     "detail": [{"field": "i"}, {"field": "seed"}],
+                     "color": {"condition": {"test": chosen, "field": "color", "type": "nominal", "scale": None},
+                               "value": "#c8c8c8"},
+                     "strokeWidth": {"condition": {"test": chosen, "value": 2}, "value": 1.2},
+                     "order": {"condition": {"test": chosen, "value": 1}, "value": 0}}}
+
+
+def _label_panel(rates: list[dict]) -> dict:
+    """The chosen rate's verdicts and test accuracy, in words, above the curves."""
+    return {"width": 330, "height": 34, "data": {"values": rates},
+            "transform": [IN_GROUP, {"filter": "datum.i == pick"}],
+            "layer": [{"mark": {"type": "text", "align": "left", "x": 0, "y": 8, "fontSize": 13,
+                                "fontWeight": "bold"}, "encoding": {"text": {"field": "label"}}},
+                      {"mark": {"type": "text", "align": "left", "x": 0, "y": 26, "fontSize": 12},
+                       "encoding": {"text": {"field": "result"}}}]}
 
 
 def goldilocks_explorer(sweep: Sweep, points: int = 80) -> Explorer:
     """Scrub through a real sweep: a slider over its learning rates shows the smoothed training loss of the chosen
     rate's seeds (in the rate's colour; its neighbours faded behind), its verdicts and test accuracy, and a marker
-    on the U-curves of final loss and accuracy (good region shaded, rates where a run diverged hatched). The
-    chosen rate is kept in the page's URL as #lr=..., so a link can open it at a rate. Curves are downsampled to
-    about `points` steps per run, so the page stays small."""
-    sweep = Sweep(runs_of(sweep))
-    lrs = sweep.lrs
+    on the U-curves of final loss and accuracy (good region shaded, rates where a run diverged hatched). When the
+    runs differ in optimizer, schedule, warm-up, budget or batch size (explorer_groups), a selector chooses which
+    to show. The chosen rate (and group) is kept in the page's URL as #lr=...&group=..., so a link can open it
+    there. Curves are downsampled to about `points` steps per run, so the page stays small."""
+    groups = explorer_groups(Sweep(runs_of(sweep)))
+    lrs = sorted({lr for members in groups.values() for lr in members.lrs})
     index = {lr: i for i, lr in enumerate(lrs)}
-    rates = _rate_rows(sweep)
-    start = min(range(len(lrs)), key=lambda i: abs(np.log(lrs[i] / sweep.best_lr())))
-    calm = [v for run in sweep.runs if not run.diverged for v in smooth(run.losses, 20) if np.isfinite(v)]
+    first = next(iter(groups.values()))
+    rates = [row for label, members in groups.items() for row in _rate_rows(label, members, index)]
+    curves = [row for label, members in groups.items() for row in _curve_rows(label, members.runs, index, points)]
+    goods = [{"g": label, "lo": good[0] / 10 ** 0.15, "hi": good[1] * 10 ** 0.15} for label, members in groups.items()
+             if (good := members.good_region())]
+    calm = [v for m in groups.values() for run in m.runs if not run.diverged for v in smooth(run.losses, 20)
+            if np.isfinite(v)]
+    steps = max(len(run.losses) for m in groups.values() for run in m.runs)
     domain = [0.5 * min(calm), 2 * max(calm)] if calm else [0.01, 10]
-    role = "datum.i == pick ? 'chosen' : abs(datum.i - pick) == 1 ? 'neighbour' : 'other'"
-    curves = {
-        "width": 330, "height": 200, "data": {"values": _curve_rows(sweep.runs, index, points)},
-        "title": {"text": "the chosen rate's seeds (colour), its neighbours (grey)", "fontSize": 12,
-                  "fontWeight": "normal", "anchor": "start"},
-        "transform": [{"calculate": role, "as": "role"}, {"filter": "datum.role != 'other'"},
-                      {"lookup": "i", "from": {"data": {"values": rates}, "key": "i", "fields": ["color"]}}],
-        "mark": {"type": "line", "clip": True}, "name": "curves",
-        "encoding": {"x": {"field": "step", "type": "quantitative", "title": "training step",  # one axis for all
-                           "scale": {"domain": [1, max(len(run.losses) for run in sweep.runs)]}},  # a stub stays short
-                     "y": {"field": "loss", "type": "quantitative", "scale": {"type": "log", "domain": domain},
-                           "title": "training loss (smoothed)", "axis": {"values": _ticks(domain)}},
-                     "detail": [{"field": "i"}, {"field": "seed"}],
-                     "color": {"condition": {"test": "datum.role == 'chosen'", "field": "color", "type": "nominal",
-                                             "scale": None}, "value": "#c8c8c8"},
-                     "strokeWidth": {"condition": {"test": "datum.role == 'chosen'", "value": 2}, "value": 1.2},
-                     "order": {"condition": {"test": "datum.role == 'chosen'", "value": 1}, "value": 0}}}
-    label = {"width": 330, "height": 34, "data": {"values": rates}, "transform": [{"filter": "datum.i == pick"}],
-             "layer": [{"mark": {"type": "text", "align": "left", "x": 0, "y": 8, "fontSize": 13, "fontWeight": "bold"},
-                        "encoding": {"text": {"field": "label"}}},
-                       {"mark": {"type": "text", "align": "left", "x": 0, "y": 26, "fontSize": 12},
-                        "encoding": {"text": {"field": "result"}}}]}
-    good = sweep.good_region()
+    start = min(range(len(lrs)), key=lambda i: abs(np.log(lrs[i] / first.best_lr())))
     slider = {"input": "range", "min": 0, "max": len(lrs) - 1, "step": 1, "name": "learning rate: smaller ◂ ▸ larger "}
+    names = {"warmup_steps": "warm-up", "epochs": "budget", "batch_size": "batch size"}
+    choose = {"input": "select", "options": list(groups), "name": " · ".join(
+        names.get(f, f) for f in _varying(Sweep(runs_of(sweep)))) + ": "} if len(groups) > 1 else None
     spec = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json",
-            "params": [{"name": "pick", "value": start, "bind": slider}],
-            "vconcat": [label, curves, _u_panel("loss", "final training loss", rates, good, log_y=True),
-                        _u_panel("accuracy", "test accuracy (%)", rates, good, log_y=False)],
+            "params": [{"name": "pick", "value": start, "bind": slider},
+                       {"name": "group", "value": next(iter(groups)), **({"bind": choose} if choose else {})}],
+            "vconcat": [_label_panel(rates), _curves_panel(curves, rates, steps, domain),
+                        _u_panel("loss", "final training loss", rates, goods, log_y=True),
+                        _u_panel("accuracy", "test accuracy (%)", rates, goods, log_y=False)],
             "config": {"view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 11}}}
     return Explorer(spec, "Interactive (a slider over this sweep's learning rates) in the HTML book, JupyterLab, "
-                          "Notebook 7 and Colab; the static figures are below.", url_state=("lr", "pick", lrs))
+                          "Notebook 7 and Colab; the static figures are below.",
+                    url_state=("lr", "pick", lrs, ("group", "group", list(groups)) if choose else None))
