@@ -30,6 +30,9 @@ MODE_VARIABLE = "LRLAB_CLAIMS"  # "strict": a false claim is an error (the book 
 # as a failure for `make numerics`, which builds on so that one report covers every claim; anything else: a note
 REPORT_VARIABLE = "LRLAB_CLAIM_REPORT"  # a file: every claim checked appends a JSON line (make numerics reads it)
 MISSING = "(not in your runs)"
+SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+TEX = {"eta": "η", "beta": "β", "alpha": "α", "lambda": "λ", "theta": "θ", "epsilon": "ε", "nabla": "∇",
+       "approx": "≈", "cdot": "·", "times": "×", "max": "max", "min": "min", "ln": "ln", "le": "≤", "ge": "≥"}
 MARKED = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])+)\]\{\.claim #([A-Za-z][\w-]*)\}")  # [sentence]{.claim #key}
 KEY = re.compile(r"[A-Za-z][\w-]*")
 QUOTED = re.compile(r"\{glue(?::text)?\}`([^`]+)`")  # {glue:text}`name`: a number the prose quotes
@@ -100,6 +103,10 @@ def readable(sentence: str) -> str:
     """A marked sentence as it reads on the page: glued numbers filled in, Markdown and TeX markers dropped."""
     text = re.sub(r"\{glue:text\}`([^`]+)`", lambda m: _GLUED.get(m.group(1), m.group(1)), sentence)
     text = re.sub(r"\{\w+\}`([^`]+)`", r"\1", text)  # {doc}`experiment` -> experiment
+    text = re.sub(r"\^\{?(-?\d+)\}?", lambda m: m.group(1).translate(SUPERSCRIPTS), text)  # 10^{-3} -> 10⁻³
+    text = re.sub(r"\\([a-zA-Z]+)", lambda m: TEX.get(m.group(1), m.group(0)), text)  # \eta -> η
+    text = re.sub(r"_\{(\w+)\}", r"_\1", text)  # \lambda_{\max} -> λ_max
+    text = re.sub(r"(?<![\w*])\*([^*\s][^*]*?)\*(?![\w*])", r"\1", text)  # *raises* -> raises
     return re.sub(r"\s+", " ", text.replace("**", "").replace("$", "")).strip()
 
 

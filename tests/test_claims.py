@@ -64,6 +64,8 @@ def test_sentences_are_printed_as_they_read_with_their_glued_numbers(chapter, ca
     claim("ch-ratio", True)
     assert "✓ its loss is 2.8 times lower, as \\eta grows: checked" in capsys.readouterr().out
     assert readable("see {doc}`experiment`") == "see experiment"
+    assert readable(r"Adam's default $10^{-3}$ *raises* $\eta \cdot g$, **below** $\lambda_{\max}$") == (
+        "Adam's default 10⁻³ raises η · g, below λ_max")  # what a student reads in Jupyter or Colab
 
 
 def test_marked_sentences_are_found_by_key_with_their_chapter(chapter):
