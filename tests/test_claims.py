@@ -62,7 +62,7 @@ def test_the_smoke_profile_never_enforces_a_claim(chapter, capsys, monkeypatch):
 def test_sentences_are_printed_as_they_read_with_their_glued_numbers(chapter, capsys):
     glue("ch_ratio", 2.83, "{:.1f}")
     claim("ch-ratio", True)
-    assert "✓ its loss is 2.8 times lower, as \\eta grows: checked" in capsys.readouterr().out
+    assert "✓ its loss is 2.8 times lower, as η grows: checked" in capsys.readouterr().out
     assert readable("see {doc}`experiment`") == "see experiment"
     assert readable(r"Adam's default $10^{-3}$ *raises* $\eta \cdot g$, **below** $\lambda_{\max}$") == (
         "Adam's default 10⁻³ raises η · g, below λ_max")  # what a student reads in Jupyter or Colab
