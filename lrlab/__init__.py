@@ -19,8 +19,13 @@ pyplot nor SciPy.
 """
 
 import importlib
+import warnings
 
-from lrlab import noise, parallel, quadratic  # noqa: I001  (the modules a chapter uses by name)
+with warnings.catch_warnings():  # tqdm's notebook bars need ipywidgets; without it tqdm draws text bars, and says so
+    warnings.filterwarnings("ignore", message="IProgress not found")  # in a red box atop every chapter: not needed
+    import tqdm.auto  # noqa: F401  (imported here first, so that lrlab's modules get it without the warning)
+
+from lrlab import noise, parallel, quadratic  # noqa: I001, E402  (the modules a chapter uses by name)
 from lrlab._version import __version__
 from lrlab.claims import ClaimError, claim, glue
 from lrlab.config import DEFAULTS, TrainConfig

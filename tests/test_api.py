@@ -108,3 +108,14 @@ def test_no_module_imports_lrlab_itself_for_its_version():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == "lrlab":
                 assert "__version__" not in [alias.name for alias in node.names], f"lrlab/{module}.py"
+
+
+def test_importing_lrlab_in_a_jupyter_kernel_prints_nothing():
+    """A chapter's set-up cell in JupyterLab shows no warning box: tqdm's "IProgress not found" (no ipywidgets, as in
+    this environment: tqdm then draws text bars) is silenced where lrlab first imports tqdm."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import lrlab")])
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    assert notebook.cells[0].outputs == []
