@@ -136,20 +136,22 @@ def layout_problems(driver, page: str) -> list[str]:
     return problems
 
 
-# Every interactive explorer: drawn by Vega, and moving its first slider changes the drawn path.
-EXPLORER_JS = """
-const done = arguments[0];
-const boxes = Array.from(document.querySelectorAll('.lrlab-explorer'));
-Promise.all(boxes.map(async box => {
+# Every interactive explorer: drawn by Vega, and moving its first slider changes the drawn path. MOVE_SLIDER_JS
+# checks one box (its problem, or ''); tests/check_jupyter.py uses it for the front ends' own Vega renderer.
+MOVE_SLIDER_JS = """
+async function moveSlider(box) {
   const line = () => Array.from(box.querySelectorAll('path')).map(p => p.getAttribute('d')).join('|');
   const slider = box.querySelector('input[type=range]');
-  if (!slider || !box.querySelector('svg')) return 'not drawn (is Vega served with the book?)';
+  if (!slider || !box.querySelector('svg')) return 'not drawn, or no slider (is Vega served with the book?)';
   const before = line();
   slider.value = slider.max;
   slider.dispatchEvent(new Event('input', {bubbles: true}));
   await new Promise(r => setTimeout(r, 500));
   return line() === before ? 'moving its slider did not change the drawing' : '';
-})).then(done);"""
+}"""
+EXPLORER_JS = MOVE_SLIDER_JS + """
+const done = arguments[0];
+Promise.all(Array.from(document.querySelectorAll('.lrlab-explorer')).map(moveSlider)).then(done);"""
 
 
 def explorer_problems(driver, page: str) -> list[str]:
@@ -262,9 +264,15 @@ def main() -> int:
     parser.add_argument("--screenshots", type=Path, default=Path("_build/screenshots"))
     args = parser.parse_args()
     problems = check(args.html, args.screenshots)
+    return report(problems, f"{len(chapter_pages())} pages checked, {len(problems)} problem(s); screenshots in "
+                            f"{args.screenshots}")
+
+
+def report(problems: list[str], summary: str) -> int:
+    """Print each problem, then the summary; the exit status: 1 when there is a problem."""
     for problem in problems:
         print(f"PROBLEM: {problem}", file=sys.stderr)
-    print(f"{len(chapter_pages())} pages checked, {len(problems)} problem(s); screenshots in {args.screenshots}")
+    print(summary)
     return 1 if problems else 0
 
 

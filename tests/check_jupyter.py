@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import nbformat
-from check_html import CHROME_FLAGS
+from check_html import CHROME_FLAGS, MOVE_SLIDER_JS, report
 from nbclient import NotebookClient
 
 CELLS = [
@@ -34,22 +34,13 @@ FRONT_ENDS = {"JupyterLab": "lab/tree/explorers.ipynb", "Notebook 7": "notebooks
 EXPLORERS = len(CELLS) - 1
 
 # Each Vega-Lite output the front end drew: an SVG and a slider, and moving the slider changes the drawing.
-MOVE_JS = """
+MOVE_JS = MOVE_SLIDER_JS + """
 const [count, done] = arguments;
 const boxes = () => Array.from(document.querySelectorAll('.jp-RenderedVegaLite'));
 (async () => {
   for (let i = 0; i < 300 && boxes().filter(b => b.querySelector('svg path')).length < count; i++)
     await new Promise(r => setTimeout(r, 200));
-  done(await Promise.all(boxes().map(async box => {
-    const line = () => Array.from(box.querySelectorAll('path')).map(p => p.getAttribute('d')).join('|');
-    const slider = box.querySelector('input[type=range]');
-    if (!slider || !box.querySelector('svg')) return 'not drawn, or no slider';
-    const before = line();
-    slider.value = slider.max;
-    slider.dispatchEvent(new Event('input', {bubbles: true}));
-    await new Promise(r => setTimeout(r, 500));
-    return line() === before ? 'moving its slider did not change the drawing' : '';
-  })));
+  done(await Promise.all(boxes().map(moveSlider)));
 })();"""
 
 
@@ -125,10 +116,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--screenshots", type=Path, default=Path("_build/screenshots"))
     problems = check(parser.parse_args().screenshots)
-    for problem in problems:
-        print(f"PROBLEM: {problem}", file=sys.stderr)
-    print(f"{len(FRONT_ENDS)} front ends checked, {len(problems)} problem(s)")
-    return 1 if problems else 0
+    return report(problems, f"{len(FRONT_ENDS)} front ends checked, {len(problems)} problem(s)")
 
 
 if __name__ == "__main__":
