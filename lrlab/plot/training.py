@@ -89,8 +89,8 @@ def lr_and_loss(runs, *, window: int | None = None):
     warmed = [run for run in runs if run.config.warmup_steps]
     plain = [run for run in runs if not run.config.warmup_steps]
     twins = [run for run in plain if (run.config.schedule, run.lr) in {(w.config.schedule, w.lr) for w in warmed}]
-    groups = [(plain, "Training loss without warm-up")] + ([(twins + warmed, "With warm-up (dashed), without (solid)")]
-                                                           if warmed and plain else [])
+    groups = [(plain, "Training loss without warm-up" if warmed else "Training loss")] + (
+        [(twins + warmed, "With warm-up (dashed), without (solid)")] if warmed and plain else [])
     fig, axes = subplots(1 + len(groups), 1, figsize=(WIDTH, 3 + 4.4 * len(groups)), sharex=True,
                          height_ratios=(1, *[2] * len(groups)))
     peak = max(run.lr for run in runs)
