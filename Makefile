@@ -112,7 +112,7 @@ notebooks: data
 
 # After `make book`: open every chapter in headless Chromium, check the figures loaded, save screenshots.
 # CHROME_BINARY and CHROMEDRIVER name another Chrome (GitHub's runners have their own); else Debian's is installed.
-browser-check: $(STAMP)
+browser-check: $(STAMP) data  # data: check_jupyter.py's notebook trains a tiny sweep
 	@test -n "$$CHROME_BINARY" || (command -v chromium >/dev/null && command -v chromedriver >/dev/null) || \
 		(apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	$(PY) tests/check_html.py _build/html --screenshots _build/screenshots
