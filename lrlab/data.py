@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 from torchvision.datasets import MNIST as TorchvisionMNIST
 
+from lrlab.config import MNIST_TRAIN_IMAGES, VALIDATION_IMAGES
 from lrlab.paths import data_root
 
 # SHA-256 of the four uncompressed IDX files, as published with the original data set.
@@ -179,6 +180,16 @@ def load_mnist(root=None) -> MNIST:
 
 
 SUBSET_SEED = 1234  # fixed subsets are the same for every run, whatever its seed
+VALIDATION_SEED = 4321  # which 5,000 training images are the validation split: the same for every run
+
+
+def validation_split(n_total: int = MNIST_TRAIN_IMAGES) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices (ascending) of the images runs train on and of the VALIDATION_IMAGES held out of training, a fixed
+    random choice: rates are chosen on the validation images, and the test images are only reported."""
+    held_out = torch.randperm(n_total, generator=torch.Generator().manual_seed(VALIDATION_SEED))[:VALIDATION_IMAGES]
+    kept = torch.ones(n_total, dtype=torch.bool)
+    kept[held_out] = False
+    return kept.nonzero().squeeze(1), held_out.sort().values
 
 
 def pick_device(device=None) -> torch.device:
@@ -218,11 +229,17 @@ class Tensors:
     labels: torch.Tensor  # int64 [N]
     test_images: torch.Tensor
     test_labels: torch.Tensor
+    validation_images: torch.Tensor | None = None  # MNIST's validation split (a model of your own: None)
+    validation_labels: torch.Tensor | None = None
 
 
 def prepare(config, device=None, mnist: MNIST | None = None) -> Tensors:
-    """The device (None: the best there is) and the config's fixed subsets of the training and test images on it."""
+    """The device (None: the best there is) and the config's fixed subsets of the training images (those outside
+    the validation split), the test images and the validation images, on it."""
     device = pick_device(device)
     mnist = load_mnist() if mnist is None else mnist
-    return Tensors(device, *to_device_tensors(mnist.train_images, mnist.train_labels, config.train_size, device),
-                   *to_device_tensors(mnist.test_images, mnist.test_labels, config.test_size, device))
+    train, validation = validation_split(len(mnist.train_labels))
+    images, labels = mnist.train_images, mnist.train_labels
+    return Tensors(device, *to_device_tensors(images[train], labels[train], config.train_size, device),
+                   *to_device_tensors(mnist.test_images, mnist.test_labels, config.test_size, device),
+                   *to_device_tensors(images[validation], labels[validation], config.validation_size, device))

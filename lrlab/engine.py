@@ -34,18 +34,20 @@ CHECK_EVERY = 100  # on CPU, steps between looks for divergence; on a GPU the ho
 EVAL_SAMPLES = 512  # test images x stacked models per pass: ~40 MB of activations (1,024: slower, cache-bound)
 
 
-def fast_prepare(config: TrainConfig, device=None, data=None) -> Tensors:
+def fast_prepare(config: TrainConfig, device=None, mnist=None) -> Tensors:
     """lrlab.data.prepare with the engine's speed settings: glibc keeps freed memory, images channels-last."""
     keep_freed_memory()
-    given = prepare(config, device, data)
+    given = prepare(config, device, mnist)
     layout = torch.channels_last
     return Tensors(given.device, given.images.contiguous(memory_format=layout), given.labels,
-                   given.test_images.contiguous(memory_format=layout), given.test_labels)
+                   given.test_images.contiguous(memory_format=layout), given.test_labels,
+                   given.validation_images.contiguous(memory_format=layout), given.validation_labels)
 
 
 def batch_key(config: TrainConfig) -> tuple:
     """Runs with equal keys see identical batches in identical order, so they can be trained as one stack."""
-    return config.seed, config.epochs, config.batch_size, config.train_size, config.test_size, config.profile
+    return (config.seed, config.epochs, config.batch_size, config.train_size, config.test_size,
+            config.validation_size, config.profile)
 
 
 def _stacked_losses(net, x, y, k):
@@ -57,7 +59,7 @@ def _stacked_losses(net, x, y, k):
 
 @torch.inference_mode()
 def evaluate_stack(net: StackedCNN, x, y) -> tuple[list[float], list[float]]:
-    """Test loss and accuracy of each stacked model, computed in large batches."""
+    """Loss and accuracy of each stacked model on held-out images (test or validation), in large batches."""
     k = len(net.models)
     loss_sum, correct = torch.zeros(k, device=x.device), torch.zeros(k, device=x.device)
     per_pass = EVAL_SAMPLES if x.device.type == "cpu" else 16 * EVAL_SAMPLES  # GPUs like large batches
@@ -86,6 +88,7 @@ class Stack:
         self.lr_log = [[] for _ in range(k)]  # the LR each run used at each step
         self.train_loss = [[] for _ in range(k)]  # mean training loss of each finished epoch
         self.tests = [[] for _ in range(k)]  # (test loss, test accuracy) after each evaluated epoch
+        self.validations = [[] for _ in range(k)]  # the same on the validation split
         self.seconds = [0.0] * k
         self.active = list(range(k))  # runs still training
         self.stopped = {}  # run index -> step where it diverged
@@ -128,19 +131,22 @@ class Stack:
         for i in self.active:
             self.seconds[i] += seconds / len(self.active)
 
-    def end_epoch(self, epoch: int, test_images, test_labels) -> None:
-        """Record the epoch's mean training loss of the active runs; evaluate those due a test (tests_after)."""
+    def end_epoch(self, epoch: int, given: Tensors) -> None:
+        """Record the epoch's mean training loss of the active runs; evaluate those due a test (tests_after) on the
+        test images and the validation split."""
         epoch_losses = self.loss_log[:, self.step - self.steps_per_epoch:self.step].mean(1).tolist()
         for i in self.active:
             self.train_loss[i].append(epoch_losses[i])
         if any(self.configs[i].tests_after(epoch) for i in self.active):
             for i in self.active:
                 evaluation_mode(self.optimizers[i])
-            test_loss, test_acc = evaluate_stack(self.net, test_images, test_labels)
-            for j, i in enumerate(self.active):
+            tests = zip(*evaluate_stack(self.net, given.test_images, given.test_labels))
+            validations = zip(*evaluate_stack(self.net, given.validation_images, given.validation_labels))
+            for i, test, validation in zip(list(self.active), tests, validations):
                 training_mode(self.optimizers[i])
                 if self.configs[i].tests_after(epoch):
-                    self.tests[i].append((test_loss[j], test_acc[j]))
+                    self.tests[i].append(test)
+                    self.validations[i].append(validation)
 
     def runs(self, n_images: int) -> list[Run]:
         host_losses = self.loss_log.tolist()
@@ -150,7 +156,7 @@ class Stack:
             runs.append(Run.record(config, host_losses[i][:ran], self.lr_log[i][:ran], self.train_loss[i],
                                    self.tests[i], seconds=self.seconds[i], n_images=n_images, device=self.device,
                                    stopped_at=self.stopped.get(i), steps_per_epoch=self.steps_per_epoch,
-                                   stack_size=len(self.configs)))
+                                   stack_size=len(self.configs), validations=self.validations[i]))
         return runs
 
 
@@ -163,15 +169,14 @@ def _shared(configs: list[TrainConfig]) -> TrainConfig:
     return configs[0]
 
 
-def train_stack(configs: list[TrainConfig], *, device=None, progress: bool = True, data=None) -> list[Run]:
+def train_stack(configs: list[TrainConfig], *, device=None, progress: bool = True, mnist=None) -> list[Run]:
     """Train several runs together as one stack with the fast engine (not cached: lrlab.sweep caches); they must
     share seed, epochs, batch size and subsets (batch_key). A run that diverges is dropped, the others go on."""
     first = _shared(configs)
-    given = fast_prepare(first, device, data)
-    device, images, labels, test_images, test_labels = (given.device, given.images, given.labels,
-                                                        given.test_images, given.test_labels)
+    given = fast_prepare(first, device, mnist)
+    device, images, labels = given.device, given.images, given.labels
     n, batch_size = len(labels), first.batch_size
-    stack = Stack(configs, device, steps_per_epoch=math.ceil(n / batch_size))
+    stack = Stack(configs, device, steps_per_epoch=first.steps_per_epoch(n))
     check_every = CHECK_EVERY if device.type == "cpu" else stack.steps_per_epoch  # host reads = syncs
     shuffle = torch.Generator().manual_seed(first.seed)
     bar = tqdm(total=stack.steps_per_epoch * first.epochs, disable=not progress, leave=False,
@@ -191,7 +196,7 @@ def train_stack(configs: list[TrainConfig], *, device=None, progress: bool = Tru
         if not stack.active:
             break
         tick = time.perf_counter()
-        stack.end_epoch(epoch, test_images, test_labels)
+        stack.end_epoch(epoch, given)
         stack.charge(time.perf_counter() - tick)
     bar.close()
     return stack.runs(n)

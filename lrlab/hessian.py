@@ -159,11 +159,6 @@ def sharpness_run(lr: float, *, optimizer: str = "gd", batch_size: int | None = 
     return run
 
 
-def full_batch_gd(lr: float, **settings) -> SharpnessRun:
-    """Full-batch gradient descent with the square loss (Cohen et al. 2021): sharpness_run's defaults."""
-    return sharpness_run(lr, **settings)
-
-
 def _measure(model, loss_fn, images, labels, optimizer, vectors: dict) -> tuple[float, float | None]:
     """The sharpness, and for Adam the preconditioned one, each warm-started from its previous eigenvector."""
     plain, vectors["plain"] = sharpness(model, loss_fn, images, labels, v0=vectors.get("plain"))

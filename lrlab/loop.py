@@ -12,12 +12,11 @@ import time
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 from tqdm.auto import tqdm
 
-from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
+from lrlab.config import DEFAULTS, TrainConfig, make_config, settings_help
 from lrlab.data import Tensors, prepare
-from lrlab.model import CNN
+from lrlab.model import CNN, seeded
 from lrlab.optim import current_lr, evaluation_mode, make_optimizer, make_scheduler, training_mode
 from lrlab.runs import History, Run, has_diverged
 
@@ -53,29 +52,22 @@ def evaluate(model, images, labels, batch_size: int = 1000, loss_fn=F.cross_entr
     return loss_sum / len(labels), correct / len(labels) if classes else math.nan
 
 
-def seeded(build, seed: int) -> nn.Module:
-    """The module `build()` returns, its initial weights drawn from the seed alone (the global RNG is left as it was):
-    lrlab.model.seeded_cnn for any model."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return build()
-
-
-def train_run(config: TrainConfig, *, device=None, progress: bool = True, data=None) -> Run:
-    """Train the book's CNN on MNIST as `config` says, with the loop below, and return its Run (not cached)."""
-    return fit(config, CNN, prepare(config, device, data), progress=progress)
+def train_run(config: TrainConfig, *, device=None, progress: bool = True, mnist=None) -> Run:
+    """Train the book's CNN on MNIST (`mnist`: lrlab.load_mnist()'s, by default) as `config` says, with the loop
+    below, and return its Run (not cached)."""
+    return fit(config, CNN, prepare(config, device, mnist), progress=progress)
 
 
 def fit(config: TrainConfig, build, given: Tensors, *, loss_fn=F.cross_entropy, progress: bool = True) -> Run:
     """Train a fresh model, `build()` seeded by config.seed, on `given`'s training tensors as `config` says (one
     train_epoch per epoch, evaluated on its held-out tensors when config.tests_after says) and return its Run."""
-    steps_per_epoch = math.ceil(len(given.labels) / config.batch_size)
+    steps_per_epoch = config.steps_per_epoch(len(given.labels))
     model = seeded(build, config.seed).to(given.device)
     optimizer = make_optimizer(model.parameters(), config.optimizer, config.lr)
     scheduler = make_scheduler(optimizer, config, steps_per_epoch * config.epochs)
     shuffle = torch.Generator().manual_seed(config.seed)  # the batch order depends on the seed alone
     history, started = History(), time.perf_counter()
-    train_loss, tests = [], []  # mean training loss of each epoch; (test loss, accuracy) of each evaluated one
+    train_loss, tests, validations = [], [], []  # each epoch's mean training loss; (loss, accuracy) when evaluated
     for epoch in tqdm(range(1, config.epochs + 1), disable=not progress, leave=False,
                       desc=f"{config.optimizer} lr={config.lr:g}"):
         order = torch.randperm(len(given.labels), generator=shuffle).to(given.device)
@@ -88,31 +80,22 @@ def fit(config: TrainConfig, build, given: Tensors, *, loss_fn=F.cross_entropy, 
         if config.tests_after(epoch):
             evaluation_mode(optimizer)
             tests.append(evaluate(model, given.test_images, given.test_labels, loss_fn=loss_fn))
+            if given.validation_images is not None:
+                validations.append(evaluate(model, given.validation_images, given.validation_labels, loss_fn=loss_fn))
     diverged = has_diverged(history)
-    return Run.record(config, history.losses, history.step_lrs, train_loss, tests,
+    return Run.record(config, history.losses, history.step_lrs, train_loss, tests, validations=validations,
                       seconds=time.perf_counter() - started, n_images=len(given.labels), device=given.device,
                       stopped_at=len(history.losses) - 1 if diverged else None, steps_per_epoch=steps_per_epoch)
 
 
-def train(lr: float = DEFAULTS.lr, *, optimizer: str = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
-          batch_size: int = DEFAULTS.batch_size, train_size: int | None = DEFAULTS.train_size,
-          test_size: int | None = DEFAULTS.test_size, seed: int = DEFAULTS.seed, schedule: str = DEFAULTS.schedule,
-          warmup_steps: int = DEFAULTS.warmup_steps, decay_fraction: float = DEFAULTS.decay_fraction,
-          test_every: int = DEFAULTS.test_every, device=None, progress: bool = True) -> Run:
+def train(lr: float = DEFAULTS.lr, *, device=None, progress: bool = True, **settings) -> Run:
     """Train the CNN on MNIST with one learning rate, with the plain reference loop, and return its Run; the
-    defaults are the seed's experiment.
+    defaults are the seed's experiment. Not cached; lrlab.sweep (the fast engine) caches its runs.
 
-    lr: learning rate η (a number, or a string such as "1e-3"). optimizer: one of lrlab.config.OPTIMIZERS (sgd,
-    momentum, rmsprop, adam, schedule-free, prodigy).
-    epochs: passes over the training images. batch_size: images per update. train_size / test_size: a fixed
-    subset of the images (None: all). seed: initial weights and batch order. schedule: constant, step, cosine,
-    onecycle, wsd or wsd-sqrt. warmup_steps: a linear warm-up in front (0: none). decay_fraction: the share of
-    steps wsd spends decaying. test_every: also evaluate on the test images every
-    this many epochs (0: only after the last). device: cpu, cuda or mps (None: the best there is). Every field is
-    described in lrlab.TrainConfig. Not cached; lrlab.sweep (the fast engine) caches its runs.
+    lr: learning rate η (a number, or a string such as "1e-3"). device: cpu, cuda or mps (None: the best there is).
+    settings: any other field of lrlab.TrainConfig, by name (listed below).
     """
-    config = apply_profile(TrainConfig(
-        lr=parse_lr(lr), optimizer=optimizer, epochs=epochs, batch_size=batch_size, train_size=train_size,
-        test_size=test_size, seed=seed, schedule=schedule, warmup_steps=warmup_steps,
-        decay_fraction=decay_fraction, test_every=test_every))
-    return train_run(config, device=device, progress=progress)
+    return train_run(make_config(lr, **settings), device=device, progress=progress)
+
+
+train.__doc__ += settings_help()

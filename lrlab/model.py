@@ -22,11 +22,17 @@ class CNN(nn.Module):
         return self.fc2(x)
 
 
-def seeded_cnn(seed: int) -> CNN:
-    """A CNN whose initial weights depend only on `seed` (the global RNG is left untouched)."""
+def seeded(build, seed: int) -> nn.Module:
+    """The module `build()` returns, its initial weights drawn from the seed alone (the global RNG is left as it
+    was): the same seed gives the same weights, whatever ran before."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return CNN()
+        return build()
+
+
+def seeded_cnn(seed: int) -> CNN:
+    """The book's CNN, its initial weights from `seed` alone (seeded)."""
+    return seeded(CNN, seed)
 
 
 class StackedCNN(nn.Module):

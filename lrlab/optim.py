@@ -93,7 +93,7 @@ def make_scheduler(optimizer, config: TrainConfig, total_steps: int) -> lr_sched
     elif config.schedule == "cosine":
         main = lr_scheduler.CosineAnnealingLR(optimizer, T_max=rest)
     elif config.schedule in ("wsd", "wsd-sqrt"):
-        decay = min(rest, max(1, round(config.decay_fraction * total_steps)))
+        decay = config.decay_steps(total_steps)
         factor = functools.partial(wsd_factor, stable=rest - decay, decay=decay,
                                    shape="linear" if config.schedule == "wsd" else "1-sqrt")
         main = lr_scheduler.LambdaLR(optimizer, factor)

@@ -3,7 +3,10 @@
 What the book's words mean, defined here once; every table (lrlab.text), figure, explorer and glued number reads
 them from the same per-rate summary (RateSummary):
 
-  1. A run's final loss is its mean training loss over its last epoch (Run.final_loss).
+  1. A run's final loss is its mean training loss over its last FINAL_SHARE (10 %) of steps, at least FINAL_STEPS
+     of them (final_loss; inf for a run that diverged). Not the last epoch: that is half of a 2-epoch run, and a
+     schedule that decays late (wsd) would be judged on losses from before its decay. Not a single step: one batch
+     is noisy. The per-step losses are stored, so this rule can change without retraining a run.
   2. A diverged run has no final loss and no accuracy: every mean, minimum and maximum at a rate is over the runs
      that finished, and the summary counts the diverged runs beside them.
   3. The best run (Sweep.best_run) is the finished run with the lowest final loss (or highest accuracy).
@@ -27,8 +30,18 @@ from lrlab.config import TrainConfig, parse_lr
 from lrlab.evidence import Check, mean_below
 from lrlab.runs import Run
 
+FINAL_SHARE, FINAL_STEPS = 0.1, 50  # rule 1: the final loss averages the last 10 % of steps, at least 50
 GOOD_FACTOR = 2.0  # rule 5: a run is "good" within 2x of its group's best rate's mean final loss
 UNGROUPED = ("lr", "seed", "test_every")  # config fields that runs compared in one verdict group may differ in
+
+
+def final_loss(run: Run) -> float:
+    """Rule 1: the mean training loss over the run's last FINAL_SHARE of steps (at least FINAL_STEPS, or all of a
+    shorter run); inf for a run that diverged or took no step."""
+    if run.diverged or not run.losses:
+        return math.inf
+    tail = run.losses[-max(FINAL_STEPS, round(FINAL_SHARE * len(run.losses))):]
+    return statistics.fmean(tail)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What a training run produces (the `Run` record) and when a run counts as diverged: shared by both loops."""
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from lrlab._version import __version__
 from lrlab.config import TrainConfig
@@ -29,6 +29,8 @@ class Run:
     stack_size: int = 1  # how many runs were trained together in one stacked model
     verdict: str | None = None  # too-low / good / too-high / diverged, set by a sweep (see lrlab.results.verdicts)
     lrlab_version: str = ""
+    validation_loss: list[float] = field(default_factory=list)  # on the validation split, when tested (MNIST)
+    validation_accuracy: list[float] = field(default_factory=list)  # what rates are chosen on; test only reports
 
     @property
     def lr(self) -> float:
@@ -44,27 +46,36 @@ class Run:
 
     @property
     def final_loss(self) -> float:
-        """Mean training loss of the last epoch that ran (inf for a run that diverged in its first epoch)."""
-        return self.train_loss[-1] if self.train_loss else math.inf
+        """The run's final training loss as lrlab.results defines it (rule 1); inf for a run that diverged."""
+        from lrlab.results import final_loss  # the meaning lives with the others, outside the run cache's code
+
+        return final_loss(self)
 
     @property
     def final_accuracy(self) -> float:
+        """Test accuracy after the last epoch (nan if the run never got there)."""
         return self.test_accuracy[-1] if self.test_accuracy else math.nan
+
+    @property
+    def final_validation_accuracy(self) -> float:
+        """Validation accuracy after the last epoch (nan without a validation split, or if it never got there)."""
+        return self.validation_accuracy[-1] if self.validation_accuracy else math.nan
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def record(cls, config: TrainConfig, losses, step_lrs, train_loss, tests, *, seconds: float, n_images: int,
-               device, stopped_at: int | None, steps_per_epoch: int, stack_size: int = 1) -> "Run":
-        """The Run of a finished training: `tests` holds (test loss, accuracy) of each evaluated epoch; a run with
-        a `stopped_at` step diverged there."""
+               device, stopped_at: int | None, steps_per_epoch: int, stack_size: int = 1, validations=()) -> "Run":
+        """The Run of a finished training: `tests` and `validations` hold (loss, accuracy) of each evaluated epoch
+        on the test images and the validation split; a run with a `stopped_at` step diverged there."""
         seen = samples_seen(len(losses), steps_per_epoch, n_images, config.batch_size)
         return cls(config=config, losses=losses, step_lrs=step_lrs, train_loss=train_loss,
                    test_loss=[t[0] for t in tests], test_accuracy=[t[1] for t in tests], seconds=seconds,
                    samples_per_s=seen / max(seconds, 1e-9), device=str(device), diverged=stopped_at is not None,
                    stopped_at=stopped_at, steps_per_epoch=steps_per_epoch, stack_size=stack_size,
-                   lrlab_version=__version__)
+                   lrlab_version=__version__, validation_loss=[v[0] for v in validations],
+                   validation_accuracy=[v[1] for v in validations])
 
     @classmethod
     def from_dict(cls, data: dict) -> "Run":

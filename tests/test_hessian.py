@@ -7,7 +7,6 @@ import torch
 from lrlab.hessian import (
     TOLERANCE,
     adam_preconditioner,
-    full_batch_gd,
     sharpness,
     sharpness_run,
     square_loss,
@@ -50,12 +49,12 @@ def test_square_loss_sums_over_classes_and_averages_over_images():
     assert square_loss(logits, torch.tensor([0, 1, 2, 3])).item() == pytest.approx(0.5)  # not 0.05 (mse_loss)
 
 
-def test_full_batch_gd_sharpens_and_is_cached(monkeypatch):
+def test_sharpness_run_of_gd_sharpens_and_is_cached(monkeypatch):
     monkeypatch.setenv("LRLAB_PROFILE", "smoke")
-    run = full_batch_gd(0.1, steps=20, every=10, progress=False)
+    run = sharpness_run(0.1, steps=20, every=10, progress=False)
     assert run.measured_at == [0, 10] and len(run.losses) == 10 and run.train_size == 100
     assert run.losses[-1] < run.losses[0] and all(value > 0 for value in run.sharpness)
-    assert full_batch_gd(0.1, steps=20, every=10, progress=False) == run  # from the cache
+    assert sharpness_run(0.1, steps=20, every=10, progress=False) == run  # from the cache
     assert run.threshold == pytest.approx(20.0)
 
 

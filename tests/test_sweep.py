@@ -1,4 +1,5 @@
 import json
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -40,7 +41,8 @@ def test_bad_lr_lists_raise_a_clear_error_before_anything_runs(lrs, message, mon
 
 
 def _run(lr, final_loss, diverged=False, optimizer="adam", **settings):
-    return Run(config=TrainConfig(lr=lr, optimizer=optimizer, **settings), losses=[2.3], step_lrs=[lr],
+    return Run(config=TrainConfig(lr=lr, optimizer=optimizer, **settings), losses=[2.3, math.inf] if diverged
+               else [final_loss], step_lrs=[lr],
                train_loss=[] if diverged else [final_loss], test_loss=[], test_accuracy=[], seconds=1.0,
                samples_per_s=1.0, device="cpu", diverged=diverged)
 
