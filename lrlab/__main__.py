@@ -4,7 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from lrlab.config import DEFAULTS, OPTIMIZERS, SCHEDULES
+from lrlab.config import config_fields
+from lrlab.settings import cli_options
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,23 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
                                           "results table, and write loss_curves.png, accuracy_vs_lr.png and "
                                           "runs.json to --out. Finished runs are cached and reused.")
     run.add_argument("--lr", nargs="+", required=True, help="learning rates, e.g. 1e-4 1e-3 1e-2")
-    run.add_argument("--epochs", type=int, default=DEFAULTS.epochs,
-                     help=f"passes over the training set (default {DEFAULTS.epochs})")
-    run.add_argument("--optimizer", default=DEFAULTS.optimizer, choices=OPTIMIZERS,
-                     help=f"default {DEFAULTS.optimizer}")
-    run.add_argument("--schedule", default=DEFAULTS.schedule, choices=SCHEDULES, help=f"default {DEFAULTS.schedule}")
-    run.add_argument("--warmup-steps", type=int, default=DEFAULTS.warmup_steps,
-                     help=f"steps of linear warm-up (default {DEFAULTS.warmup_steps})")
-    run.add_argument("--decay-fraction", type=float, default=DEFAULTS.decay_fraction, metavar="SHARE",
-                     help=f"share of the steps wsd spends decaying (default {DEFAULTS.decay_fraction})")
-    run.add_argument("--test-every", type=int, default=DEFAULTS.test_every, metavar="EPOCHS",
-                     help="evaluate on the test images every EPOCHS epochs too (default: only after the last)")
-    run.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size, help=f"default {DEFAULTS.batch_size}")
-    run.add_argument("--seeds", type=int, nargs="+", default=[DEFAULTS.seed], help=f"default {DEFAULTS.seed}")
-    run.add_argument("--train-size", type=int, default=DEFAULTS.train_size,
-                     help="use a fixed subset of training images (default: all 60,000)")
-    run.add_argument("--test-size", type=int, default=DEFAULTS.test_size,
-                     help="use a fixed subset of test images (default: all 10,000)")
+    cli_options(run)  # one option per TrainConfig field: --epochs, --optimizer, --batch-size, --seeds ...
     run.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     run.add_argument("--no-cache", action="store_true", help="recompute every run")
     where = run.add_mutually_exclusive_group()
@@ -85,12 +70,9 @@ def _sweep(args) -> int:
     executor = (lrlab.parallel.local_pool(args.workers) if args.workers
                 else lrlab.parallel.dask_executor(args.scheduler) if args.scheduler else None)
     try:
-        result = lrlab.sweep(args.lr, seeds=args.seeds, optimizer=args.optimizer, epochs=args.epochs,
-                             schedule=args.schedule, warmup_steps=args.warmup_steps, decay_fraction=args.decay_fraction,
-                             test_every=args.test_every,
-                             batch_size=args.batch_size,
-                             train_size=args.train_size, test_size=args.test_size, device=args.device,
-                             cache=not args.no_cache, executor=executor)
+        settings = {f.name: getattr(args, f.name) for f in config_fields(cli=True) if f.name != "seed"}
+        result = lrlab.sweep(args.lr, seeds=args.seeds, **settings, device=args.device, cache=not args.no_cache,
+                             executor=executor)
     finally:
         if executor is not None:
             executor.shutdown()

@@ -14,11 +14,12 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from lrlab.config import DEFAULTS, TrainConfig, make_config, settings_help
+from lrlab.config import DEFAULTS, TrainConfig, make_config
 from lrlab.data import Tensors, prepare
 from lrlab.model import CNN, seeded
 from lrlab.optim import current_lr, evaluation_mode, make_optimizer, make_scheduler, training_mode
 from lrlab.runs import History, Run, has_diverged
+from lrlab.settings import takes_settings
 
 
 def train_epoch(model, optimizer, scheduler, images, labels, order, batch_size, history, should_stop=has_diverged,
@@ -88,6 +89,7 @@ def fit(config: TrainConfig, build, given: Tensors, *, loss_fn=F.cross_entropy, 
                       stopped_at=len(history.losses) - 1 if diverged else None, steps_per_epoch=steps_per_epoch)
 
 
+@takes_settings
 def train(lr: float = DEFAULTS.lr, *, device=None, progress: bool = True, **settings) -> Run:
     """Train the CNN on MNIST with one learning rate, with the plain reference loop, and return its Run; the
     defaults are the seed's experiment. Not cached; lrlab.sweep (the fast engine) caches its runs.
@@ -96,6 +98,3 @@ def train(lr: float = DEFAULTS.lr, *, device=None, progress: bool = True, **sett
     settings: any other field of lrlab.TrainConfig, by name (listed below).
     """
     return train_run(make_config(lr, **settings), device=device, progress=progress)
-
-
-train.__doc__ += settings_help()

@@ -5,11 +5,12 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from lrlab import custom, parallel, store
-from lrlab.config import DEFAULTS, TrainConfig, apply_profile, parse_lr
+from lrlab.config import DEFAULTS, TrainConfig, apply_profile, make_config, parse_lr
 from lrlab.custom import DEFAULT_VALIDATION
 from lrlab.data import pick_device
 from lrlab.engine import train_stack
 from lrlab.results import Sweep, verdicts
+from lrlab.settings import takes_settings
 
 STACK_WIDTH = {"cpu": 8, "cuda": 16, "mps": 8}  # runs trained together per stack (see benchmarks/README.md)
 
@@ -67,22 +68,18 @@ def _in_process(chunks, device, progress):
                                                                progress=progress))
 
 
-def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int = DEFAULTS.epochs,
-          batch_size: int = DEFAULTS.batch_size, train_size: int | None = DEFAULTS.train_size,
-          test_size: int | None = DEFAULTS.test_size, seeds=(DEFAULTS.seed,), schedule: str = DEFAULTS.schedule,
-          warmup_steps: int = DEFAULTS.warmup_steps, decay_fraction: float = DEFAULTS.decay_fraction,
-          test_every: int = DEFAULTS.test_every, cache: bool = True, stack: int | None = None, device=None,
-          progress: bool = True, executor=None, model=None, data=None, validation=DEFAULT_VALIDATION,
-          loss=None) -> Sweep:
+@takes_settings
+def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, seeds=(DEFAULTS.seed,), cache: bool = True,
+          stack: int | None = None, device=None, progress: bool = True, executor=None, model=None, data=None,
+          validation=DEFAULT_VALIDATION, loss=None, **settings) -> Sweep:
     """Train the CNN on MNIST (or your model on your data) once per (optimizer, lr, seed), with the same settings
     otherwise; return a Sweep.
 
     lrs: the learning rates, a list such as [1e-4, 1e-3, 1e-2] ("1e-3" in quotes works too).
     optimizer: one of lrlab.config.OPTIMIZERS (sgd, momentum, rmsprop, adam, schedule-free, prodigy), or a list of
-    them. seeds: one run per seed for every LR.
-    epochs, batch_size, train_size, test_size, schedule, warmup_steps, decay_fraction, test_every: as in
-    lrlab.TrainConfig
-    (defaults: the seed's experiment). cache: load finished runs from the run cache and save new ones (LRLAB_CACHE).
+    them. seeds: one run per seed for every LR. settings: any other field of lrlab.TrainConfig, by name (below;
+    defaults: the seed's experiment).
+    cache: load finished runs from the run cache and save new ones (LRLAB_CACHE).
     stack: runs trained together (None: a width measured to be fast on this device). device: cpu, cuda or mps
     (None: the best there is). executor: None trains in this process; a concurrent.futures executor (a local
     pool, lrlab.parallel.local_pool(n); a Dask cluster, client.get_executor()) trains one stack per task.
@@ -94,9 +91,7 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, epochs: int =
     lrs = validate_lrs(lrs)
     seeds = [seeds] if isinstance(seeds, int) else list(seeds)
     optimizers = [optimizer] if isinstance(optimizer, str) else list(optimizer)
-    configs = [TrainConfig(lr=lr, optimizer=name, seed=seed, epochs=epochs, batch_size=batch_size,
-                           train_size=train_size, test_size=test_size, schedule=schedule, warmup_steps=warmup_steps,
-                           decay_fraction=decay_fraction, test_every=test_every)
+    configs = [make_config(lr, optimizer=name, seed=seed, **settings)
                for name in optimizers for lr in lrs for seed in seeds]
     if model is not None or data is not None:
         task = custom.make_task(model, data, validation=validation, loss=loss)

@@ -4,6 +4,7 @@ reference, as LLMs-from-scratch tests GPTModelFast against GPTModel."""
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -207,6 +208,46 @@ def test_wsd_schedules_follow_their_definition():
         ramp = [lr * (0.01 + 0.99 * t / warmup) for t in range(warmup)]
         expected = ramp + [lr] * (total - warmup - 25) + [lr * shape(s / 25) for s in range(25)]
         np.testing.assert_allclose(seen, expected, rtol=1e-9, atol=1e-12)
+
+
+def test_trainconfig_owns_the_step_arithmetic_the_loops_and_schedules_use():
+    """steps_per_epoch / total_steps count the updates a run makes (train_size of the 55,000 images outside the
+    validation split); cooldown_start is where a wsd schedule stops being a constant rate."""
+    from lrlab.optim import make_optimizer, make_scheduler
+
+    assert TrainConfig().steps_per_epoch() == math.ceil(55_000 / 32) and TrainConfig(epochs=2).total_steps() == 3438
+    config = TrainConfig(lr=0.5, optimizer="sgd", schedule="wsd", epochs=2, train_size=1000, batch_size=64)
+    assert (config.steps_per_epoch(), config.total_steps(), config.steps_per_epoch(100)) == (16, 32, 2)
+    optimizer = make_optimizer([torch.zeros(1, requires_grad=True)], "sgd", 0.5)
+    scheduler, seen = make_scheduler(optimizer, config, config.total_steps()), []
+    for _ in range(config.total_steps()):
+        seen.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    start = config.cooldown_start()
+    assert seen[:start + 1] == [0.5] * (start + 1) and seen[start + 1] < 0.5  # s = 0 of the cooldown is still 0.5
+    run = reference(replace(config, train_size=256, test_size=100, validation_size=100))
+    assert run.steps_per_epoch == config.steps_per_epoch(256) == 4 and len(run.losses) == 8
+
+
+def test_runs_train_outside_the_validation_split_and_are_evaluated_on_it():
+    """The 5,000 validation images are never trained on; both loops record validation and test after the last
+    epoch, and rates are chosen on the validation split (lrlab.results)."""
+    from lrlab.data import validation_split
+
+    train, held_out = validation_split()
+    assert len(train) == 55_000 and len(held_out) == 5_000 and not set(train.tolist()) & set(held_out.tolist())
+    for loop in (reference, stacked):
+        run = loop(TrainConfig(lr=1e-3, epochs=1, train_size=512, test_size=200, validation_size=300))
+        assert len(run.validation_accuracy) == len(run.test_accuracy) == 1
+        assert 0 < run.final_validation_accuracy <= 1 and run.final_validation_accuracy != run.final_accuracy
+
+
+def test_unknown_settings_are_refused_with_the_names_a_run_takes():
+    with pytest.raises(TypeError, match="unknown setting.*epoch;.*epochs"):
+        lrlab.train(1e-3, epoch=3)
+    with pytest.raises(TypeError, match="unknown setting.*batchsize"):
+        lrlab.sweep([1e-3], batchsize=64)
 
 
 def test_schedule_free_is_evaluated_at_its_average_and_trained_at_its_interpolation():
