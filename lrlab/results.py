@@ -17,6 +17,13 @@ them from the same per-rate summary (RateSummary):
      lowest to the highest rate at which most runs are good.
   6. A run trained (trains) when it finished with a final loss below a bound; the edge of training is the largest
      rate at which every run (or most runs) trained (Sweep.largest_trainable).
+  7. A run's accuracy is measured on held-out data it never trained on: the validation split (held_out_accuracy;
+     for MNIST, 5,000 training images set aside; for a model of your own, its validation= share). The test images
+     are used only to report the chosen rate: choosing on them would make the reported score optimistic.
+  8. The chosen rate (Sweep.chosen_lr) is the rate a tuner would deploy: the fewest diverged runs and, among those,
+     the highest mean validation accuracy. It usually lies at or next to the best rate (rule 4), which is about
+     optimization (the training loss); the chosen rate is about the model (what generalises). Its test accuracy
+     (RateSummary.test) is the score to report.
 """
 
 import json
@@ -35,6 +42,12 @@ GOOD_FACTOR = 2.0  # rule 5: a run is "good" within 2x of its group's best rate'
 UNGROUPED = ("lr", "seed", "test_every")  # config fields that runs compared in one verdict group may differ in
 
 
+def held_out_accuracy(run: Run) -> float:
+    """Rule 7: the run's accuracy on its validation split after the last epoch (a run of your own model keeps its
+    validation share where the test images would be); nan if it never got there."""
+    return run.final_validation_accuracy if run.validation_accuracy else run.final_accuracy
+
+
 def final_loss(run: Run) -> float:
     """Rule 1: the mean training loss over the run's last FINAL_SHARE of steps (at least FINAL_STEPS, or all of a
     shorter run); inf for a run that diverged or took no step."""
@@ -47,7 +60,8 @@ def final_loss(run: Run) -> float:
 @dataclass(frozen=True)
 class RateSummary:
     """The runs at one learning rate (its seeds) and what they say: how many diverged, and the mean, smallest and
-    largest final loss and test accuracy over the runs that finished (rule 2; inf and nan where none did)."""
+    largest final loss and validation accuracy over the runs that finished (rules 2 and 7; inf and nan where none
+    did), and their mean test accuracy (nan for a model of your own: its only held-out data is the validation)."""
 
     lr: float
     runs: tuple[Run, ...]
@@ -59,17 +73,19 @@ class RateSummary:
     accuracy_min: float
     accuracy_max: float
     verdicts: tuple[str | None, ...]
+    test: float
 
     @classmethod
     def of(cls, lr: float, runs) -> "RateSummary":
         finished = [run for run in runs if not run.diverged and math.isfinite(run.final_loss)]
         losses = [run.final_loss for run in finished]
-        accuracies = [run.final_accuracy for run in finished if math.isfinite(run.final_accuracy)]
+        accuracies = [held_out_accuracy(run) for run in finished if math.isfinite(held_out_accuracy(run))]
+        tests = [run.final_accuracy for run in finished if run.validation_accuracy]
         def stats(values, none):
             return (statistics.fmean(values), min(values), max(values)) if values else (none,) * 3
 
         return cls(lr, tuple(runs), len(runs) - len(finished), *stats(losses, math.inf), *stats(accuracies, math.nan),
-                   tuple(run.verdict for run in runs))
+                   tuple(run.verdict for run in runs), statistics.fmean(tests) if tests else math.nan)
 
     @property
     def rank(self) -> tuple[int, float]:
@@ -139,7 +155,7 @@ class Sweep:
     lacks raises LookupError (a claim then says so)."""
 
     runs: list[Run]
-    held_out: str = "test"  # what the runs' accuracy was measured on: "validation" in a sweep of your own model
+    yours: bool = False  # a sweep of your own model and data (lrlab.custom), not the CNN on MNIST
 
     @property
     def lrs(self) -> list[float]:
@@ -190,22 +206,31 @@ class Sweep:
         return [run.final_loss for run in self.by_lr(lr) if not run.diverged]
 
     def accuracies(self, lr: float) -> list[float]:
-        return [run.final_accuracy for run in self.by_lr(lr) if not run.diverged]
+        """The validation accuracy (rule 7) of each run at this LR that finished."""
+        return [held_out_accuracy(run) for run in self.by_lr(lr) if not run.diverged]
 
-    def spread(self, lr: float, metric: str = "final_accuracy") -> float:
-        """Largest minus smallest value of a Run attribute over the runs at this LR that finished."""
-        values = ([getattr(run, metric) for run in self.by_lr(lr) if not run.diverged]
-                  or _no(f"no finished run at lr={parse_lr(lr):g}; the sweep has lrs {self._lrs()}"))
+    def spread(self, lr: float, metric: str = "accuracy") -> float:
+        """Largest minus smallest validation accuracy (metric="final_loss": final loss) of the runs at this LR that
+        finished."""
+        values = (self.accuracies(lr) if metric == "accuracy" else self.final_losses(lr)) or _no(
+            f"no finished run at lr={parse_lr(lr):g}; the sweep has lrs {self._lrs()}")
         return max(values) - min(values)
 
     def best_run(self, by: str = "final_loss") -> Run:
-        """Rule 3: the finished run with the lowest final_loss (by="final_accuracy": the highest accuracy)."""
+        """Rule 3: the finished run with the lowest final loss (by="accuracy": the highest validation accuracy)."""
         finished = [run for run in self.runs if not run.diverged] or _no("no run of the sweep finished")
-        return min(finished, key=lambda run: -run.final_accuracy if by == "final_accuracy" else getattr(run, by))
+        return min(finished, key=lambda run: -held_out_accuracy(run) if by == "accuracy" else run.final_loss)
 
     def best_lr(self) -> float:
         """Rule 4: the rate with the fewest diverged runs and, among those, the lowest mean final loss."""
         return min(self.summaries(), key=lambda rate: rate.rank).lr
+
+    def chosen_lr(self) -> float:
+        """Rule 8: the rate a tuner deploys: the fewest diverged runs, then the highest mean validation accuracy."""
+        def order(rate):
+            return rate.diverged, -rate.accuracy if math.isfinite(rate.accuracy) else math.inf
+
+        return min(self.summaries(), key=order).lr
 
     def best_lrs(self, by: str = "optimizer") -> dict:
         """The best rate (rule 4) of each optimizer (or other config field)."""

@@ -98,5 +98,5 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, seeds=(DEFAUL
         runs = custom.train_runs(task, [apply_profile(config) for config in configs], device=device,
                                  progress=progress, executor=executor)
         return Sweep([replace(run, verdict=verdict) for run, verdict in zip(runs, verdicts(runs))],
-                     held_out="validation")
+                     yours=True)
     return sweep_configs(configs, cache=cache, stack=stack, device=device, progress=progress, executor=executor)

@@ -101,38 +101,41 @@ def _range(low: float, high: float, count: int) -> str:
 
 
 def lr_table(sweep) -> Table:
-    """One row per rate (its RateSummary): how many runs and how many diverged, the mean final loss and test
+    """One row per rate (its RateSummary): how many runs and how many diverged, the mean final loss and validation
     accuracy over the runs that finished (with the accuracies' range), and the verdicts."""
     return Table([{
         "lr": format_lr(rate.lr), "runs": str(len(rate.runs)), "diverged": str(rate.diverged),
         "mean final train loss": format_loss(rate.loss),
-        f"mean {sweep.held_out} accuracy (range)": format_accuracy(rate.accuracy) + _range(
+        "mean validation accuracy (range)": format_accuracy(rate.accuracy) + _range(
             rate.accuracy_min, rate.accuracy_max, len(rate.runs) - rate.diverged),
         "verdicts": ", ".join(str(verdict) for verdict in rate.verdicts),
     } for rate in sweep.summaries()])
 
 
 def best_table(sweep, key: str = "optimizer") -> Table:
-    """One row per optimizer (or other config field): its best rate (lrlab.results, rule 4), that rate's mean final
-    loss and test accuracy over its seeds, its good region, and the smallest rate at which every seed diverged."""
+    """One row per optimizer (or other config field): its best rate (lrlab.results, rule 4) and that rate's mean
+    final loss over its seeds, its good region, the smallest rate at which every seed diverged, and the chosen rate
+    (rule 8: the best mean validation accuracy) with its mean test accuracy, the score to report."""
     rows = []
     for name, members in sweep.split(key).items():
-        rate = members.summary(members.best_lr())
+        rate, chosen = members.summary(members.best_lr()), members.summary(members.chosen_lr())
         rows.append({key: str(name), "best lr": format_lr(rate.lr), "mean final train loss": format_loss(rate.loss),
-                     f"mean {sweep.held_out} accuracy": format_accuracy(rate.accuracy),
                      "good region": format_region(members.good_region()).replace(" to ", " – "),
-                     "all seeds diverged from": _rate_or_none(members.first_diverged())})
+                     "all seeds diverged from": _rate_or_none(members.first_diverged()),
+                     "chosen lr (validation)": format_lr(chosen.lr), "its test accuracy": format_accuracy(chosen.test)})
     return Table(rows)
 
 
 def run_table(sweep) -> Table:
-    """One row per run: its optimizer (and schedule, where they differ), rate, seed, final loss, test accuracy,
-    seconds and verdict."""
+    """One row per run: its optimizer (and schedule, where they differ), rate, seed, final loss, validation accuracy
+    (lrlab.results, rule 7), seconds and verdict."""
+    from lrlab.results import held_out_accuracy  # the result layer imports this module for its tables
+
     schedules = len({(run.config.schedule, run.config.warmup_steps) for run in sweep.runs}) > 1
     return Table([{
         "optimizer": run.optimizer, **({"schedule": schedule_name(run.config)} if schedules else {}),
         "lr": format_lr(run.lr), "seed": str(run.seed),
         "final train loss": format_loss(run.final_loss),
-        f"{sweep.held_out} accuracy": format_accuracy(run.final_accuracy),
+        "validation accuracy": format_accuracy(held_out_accuracy(run)),
         "seconds": f"{run.seconds:.0f}", "verdict": str(run.verdict),
     } for run in sweep.runs])

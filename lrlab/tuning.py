@@ -3,6 +3,7 @@ and step sizes in Adam's units."""
 
 import math
 
+from lrlab.results import held_out_accuracy
 from lrlab.runs import Run
 
 CHANCE_ACCURACY = 0.1  # what a diverged run's model is worth on ten digits: guessing
@@ -27,14 +28,14 @@ def expected_pick(ranked, k: int) -> float:
 
 def best_of(sweep, k: int, seed: int) -> float:
     """The test accuracy that tuning by k trials finds, on average: k of the sweep's rates picked at random (one
-    seed's runs), the one with the lowest final training loss kept, its test accuracy reported (expected_pick).
-    The test set never chooses: choosing on it would report the luckiest of k test scores, not what the choice is
-    worth on new data. A diverged run ranks last and counts as guessing (CHANCE_ACCURACY). k = len(sweep.lrs) is
-    the grid's choice; k = 1 an untuned pick."""
+    seed's runs), the one with the highest validation accuracy kept (lrlab.results, rule 8), its test accuracy
+    reported (expected_pick). The test set never chooses: choosing on it would report the luckiest of k test
+    scores, not what the choice is worth on new data. A diverged run ranks last and counts as guessing
+    (CHANCE_ACCURACY). k = len(sweep.lrs) is the grid's choice; k = 1 an untuned pick."""
     runs = sweep.where(seed=seed).runs
     if not runs:
         raise LookupError(f"no run with seed={seed}; the sweep has seeds {sorted({r.seed for r in sweep.runs})}")
-    ranked = sorted(runs, key=lambda r: math.inf if r.diverged else r.final_loss)
+    ranked = sorted(runs, key=lambda r: math.inf if r.diverged else -held_out_accuracy(r))
     return expected_pick([CHANCE_ACCURACY if r.diverged else r.final_accuracy for r in ranked], k)
 
 

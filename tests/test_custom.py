@@ -36,7 +36,7 @@ def test_a_custom_sweep_of_the_books_cnn_is_the_reference_loop_to_the_last_digit
                          validation=(given.test_images, given.test_labels), progress=False)
     run = result.runs[0]
     assert run.losses == reference.losses and run.test_accuracy == reference.test_accuracy
-    assert result.held_out == "validation" and "mean validation accuracy (range)" in result.lr_table().rows[0]
+    assert result.yours and "mean validation accuracy (range)" in result.lr_table().rows[0]
 
 
 def test_a_changed_model_gets_new_runs_and_nothing_is_cached(digits):

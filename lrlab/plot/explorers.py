@@ -4,6 +4,7 @@ with the book from _vendor/vega, no CDN), in JupyterLab and Notebook 7 (their ow
 import json
 import sys
 import uuid
+from dataclasses import replace
 from importlib import resources
 
 import matplotlib.colors
@@ -169,7 +170,7 @@ def explorer_groups(sweep: Sweep) -> dict[str, Sweep]:
     groups: dict[str, list] = {}
     for run in sweep.runs:
         groups.setdefault(_group_label(run.config, fields), []).append(run)
-    return {label: Sweep(runs, held_out=sweep.held_out) for label, runs in groups.items()}
+    return {label: replace(sweep, runs=runs) for label, runs in groups.items()}
 
 
 def _varying(sweep: Sweep) -> list[str]:
@@ -202,7 +203,7 @@ def _rate_rows(group: str, sweep: Sweep, index: dict[float, int]) -> list[dict]:
             continue
         rate = sweep.summary(lr)
         finished = len(rate.runs) - rate.diverged
-        said = (f"{sweep.held_out} accuracy {100 * rate.accuracy:.2f} % ({100 * rate.accuracy_min:.2f} – "
+        said = (f"validation accuracy {100 * rate.accuracy:.2f} % ({100 * rate.accuracy_min:.2f} – "
                 f"{100 * rate.accuracy_max:.2f} %)" if finished else "every run diverged (stopped at step "
                 + ", ".join(str(run.stopped_at) for run in rate.runs) + "): no accuracy")
         rows.append({"g": group, "i": i, "lr": rate.lr, "color": matplotlib.colors.to_hex(lr_color(rate.lr)),
@@ -290,7 +291,7 @@ def goldilocks_explorer(sweep: Sweep, points: int = 80) -> Explorer:
     runs differ in optimizer, schedule, warm-up, budget or batch size (explorer_groups), a selector chooses which
     to show. The chosen rate (and group) is kept in the page's URL as #lr=...&group=..., so a link can open it
     there. Curves are downsampled to about `points` steps per run, so the page stays small."""
-    groups = explorer_groups(Sweep(runs_of(sweep), held_out=runs_of(sweep).held_out))
+    groups = explorer_groups(Sweep(runs_of(sweep), yours=runs_of(sweep).yours))
     lrs = sorted({lr for members in groups.values() for lr in members.lrs})
     index = {lr: i for i, lr in enumerate(lrs)}
     first = next(iter(groups.values()))
@@ -312,7 +313,7 @@ def goldilocks_explorer(sweep: Sweep, points: int = 80) -> Explorer:
                        {"name": "group", "value": next(iter(groups)), **({"bind": choose} if choose else {})}],
             "vconcat": [_label_panel(rates), _curves_panel(curves, rates, steps, domain),
                         _u_panel("loss", "final training loss", rates, goods, log_y=True),
-                        _u_panel("accuracy", f"{first.held_out} accuracy (%)", rates, goods, log_y=False)],
+                        _u_panel("accuracy", "validation accuracy (%)", rates, goods, log_y=False)],
             "config": {"view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 11}}}
     return Explorer(spec, "Interactive (a slider over this sweep's learning rates) in the HTML book, JupyterLab, "
                           "Notebook 7 and Colab; the static figures are below.",

@@ -7,6 +7,7 @@ import matplotlib.ticker
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
 
+from lrlab.config import VALIDATION_IMAGES
 from lrlab.plot import legibility
 from lrlab.text import schedule_name
 
@@ -63,15 +64,15 @@ def smooth(values, window: int) -> np.ndarray:
 
 
 class Runs(list):
-    """A figure's runs as a list, still saying what their accuracy was measured on (Sweep.held_out), so that the
-    line under the figure names the right data."""
+    """A figure's runs as a list, still saying whose model and data they are (Sweep.yours), so that the line under
+    the figure names the right data."""
 
-    held_out = "test"
+    yours = False
 
 
 def runs_of(runs_or_sweep) -> Runs:
     runs = Runs(getattr(runs_or_sweep, "runs", runs_or_sweep))
-    runs.held_out = getattr(runs_or_sweep, "held_out", "test")
+    runs.yours = getattr(runs_or_sweep, "yours", False)
     return runs
 
 
@@ -85,16 +86,16 @@ def _join(values, form: str = "{}", most: int = 6) -> str:
 
 def provenance(runs) -> str:
     """One line saying what produced a figure: optimizers, LRs, seeds, epochs, data size, device, profile."""
-    held_out = getattr(runs, "held_out", "test")  # "validation": a Sweep of your own model (lrlab.custom)
+    yours = getattr(runs, "yours", False)  # a Sweep of your own model (lrlab.custom)
     runs = runs_of(runs)
     configs = [run.config for run in runs]
     data = (f"{_join((c.train_size for c in configs), '{:,}')} train / "
             f"{_join((c.test_size for c in configs), '{:,}')} validation examples of your data"
-            if held_out == "validation" else
-            f"{_join((c.train_size or 60000 for c in configs), '{:,}')} train / "
-            f"{_join((c.test_size or 10000 for c in configs), '{:,}')} test images")
+            if yours else
+            f"{_join((c.training_images() for c in configs), '{:,}')} train / "
+            f"{_join((c.validation_size or VALIDATION_IMAGES for c in configs), '{:,}')} validation images")
     return " · ".join([
-        "your model" if held_out == "validation" else "the CNN on MNIST",
+        "your model" if yours else "the CNN on MNIST",
         f"{len(runs)} runs",
         f"optimizer {_join(c.optimizer for c in configs)}",
         f"lr {_join((c.lr for c in configs), '{:.2g}')}",

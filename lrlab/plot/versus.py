@@ -123,11 +123,10 @@ def metric_vs_lr(runs, field: str, ylabel: str, *, scale: float = 1.0, by: str |
 
 def accuracy_vs_lr(runs, **kwargs):
     """Final test accuracy (%) against the learning rate. The axis spans the data, not 0 to 100; the label says so."""
-    held_out = runs_of(runs).held_out  # "validation" for a sweep of your own model (lrlab.custom)
-    fig = metric_vs_lr(runs, "accuracy", f"{held_out} accuracy (%)", scale=100, **kwargs)
+    fig = metric_vs_lr(runs, "accuracy", "validation accuracy (%)", scale=100, **kwargs)
     ax = kwargs.get("ax") or fig.axes[0]
     if ax.get_ylim()[0] > 0:
-        ax.set_ylabel(f"{held_out} accuracy (%)\n(the axis starts at {ax.get_ylim()[0]:.3g} %, not 0)")
+        ax.set_ylabel(f"validation accuracy (%)\n(the axis starts at {ax.get_ylim()[0]:.3g} %, not 0)")
     return fig
 
 
