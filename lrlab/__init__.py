@@ -6,7 +6,8 @@
     lrlab.plot.loss_curves(result)
 
 Modules: claims (the book's checked sentences), evidence (the checks they rest on, with their margins), config
-(TrainConfig), data (MNIST), model (CNN), optim (optimizers, schedule-free AdamW and Prodigy included, and
+(TrainConfig), settings (its fields as keyword arguments and command-line options), data (MNIST and its validation
+split), model (CNN), optim (optimizers, schedule-free AdamW and Prodigy included, and
 schedules, wsd included), hessian (sharpness from Hessian-vector
 products), noise (minibatch gradient noise), loop (the readable training loop, the reference: lrlab.train), engine
 (the fast stacked loop lrlab.sweep uses), runs (the Run record), sweeps (running a sweep), results (its result, the
@@ -28,7 +29,7 @@ with warnings.catch_warnings():  # tqdm's notebook bars need ipywidgets; without
 from lrlab import noise, parallel, quadratic  # noqa: I001, E402  (the modules a chapter uses by name)
 from lrlab._version import __version__
 from lrlab.claims import ClaimError, claim, glue
-from lrlab.config import DEFAULTS, TrainConfig
+from lrlab.config import DEFAULTS, VALIDATION_IMAGES, TrainConfig
 from lrlab.data import fetch_mnist, load_mnist, pick_device
 from lrlab.evidence import (
     above,
@@ -56,6 +57,7 @@ LAZY = ("plot", "hessian")  # modules imported when first used: lrlab.plot.loss_
 
 __all__ = [
     "CNN", "ClaimError", "DEFAULTS", "RangeTest", "RateSummary", "Run", "Sweep", "Table", "TrainConfig",
+    "VALIDATION_IMAGES",
     "__version__", "above", "adam_steps", "below", "best_of", "between", "claim", "every", "every_run",
     "fetch_mnist", "format_lr", "format_region", "glue", "hessian", "load_mnist", "lr_range_test", "mean_above",
     "mean_below", "mean_near", "most_runs", "noise", "overlap", "parallel", "pick_device", "plot", "quadratic",

@@ -215,8 +215,10 @@ def glue_sweep(prefix: str, sweep) -> list[str]:
     per-rate summaries (lrlab.results): PREFIX_best_lr, PREFIX_best_loss and PREFIX_best_acc (the best rate's means
     over its seeds), PREFIX_best_acc_range (their range, in %), PREFIX_good (the good region, "1.0e-03 to
     1.0e-02"), PREFIX_good_width (in decades), PREFIX_first_diverged, and every rate's PREFIX_0.001_loss and
-    PREFIX_0.001_acc (means over the runs that finished; the rate written with :g). Every name is glued, so the
-    text's references always resolve: a number the runs lack reads "(not in your runs)". Returns the names."""
+    PREFIX_0.001_acc (means over the runs that finished; the rate written with :g), and PREFIX_chosen_lr with
+    PREFIX_chosen_test (the rate chosen on the validation split and its mean test accuracy, the score to report;
+    lrlab.results rule 8). Accuracies (_acc) are validation accuracies (rule 7). Every name is glued, so the text's
+    references always resolve: a number the runs lack reads "(not in your runs)". Returns the names."""
     def best():
         return sweep.summary(sweep.best_lr())
 
@@ -229,7 +231,8 @@ def glue_sweep(prefix: str, sweep) -> list[str]:
                                                                        100 * best().accuracy_max),
                                   "{0[0]:.2f} – {0[1]:.2f} %"),
                "good": (sweep.good_region, "{0[0]:.1e} to {0[1]:.1e}"), "good_width": (sweep.good_width, "{:.1f}"),
-               "first_diverged": (sweep.first_diverged, "{:.1e}")}
+               "first_diverged": (sweep.first_diverged, "{:.1e}"), "chosen_lr": (sweep.chosen_lr, "{:.1e}"),
+               "chosen_test": (lambda: finite(100 * sweep.summary(sweep.chosen_lr()).test), "{:.2f} %")}
     for lr in sweep.lrs:
         numbers[f"{lr:g}_loss"] = (lambda lr=lr: finite(sweep.summary(lr).loss), "{:.4f}")
         numbers[f"{lr:g}_acc"] = (lambda lr=lr: finite(100 * sweep.summary(lr).accuracy), "{:.2f} %")

@@ -198,23 +198,12 @@ class Sweep:
     def summaries(self) -> list[RateSummary]:
         return [self.summary(lr) for lr in self.lrs]
 
-    def mean_final_loss(self, lr: float) -> float:
-        """Mean final training loss over the runs at this LR that finished (rule 2; inf where every run diverged)."""
-        return self.summary(lr).loss
-
     def final_losses(self, lr: float) -> list[float]:
         return [run.final_loss for run in self.by_lr(lr) if not run.diverged]
 
     def accuracies(self, lr: float) -> list[float]:
         """The validation accuracy (rule 7) of each run at this LR that finished."""
         return [held_out_accuracy(run) for run in self.by_lr(lr) if not run.diverged]
-
-    def spread(self, lr: float, metric: str = "accuracy") -> float:
-        """Largest minus smallest validation accuracy (metric="final_loss": final loss) of the runs at this LR that
-        finished."""
-        values = (self.accuracies(lr) if metric == "accuracy" else self.final_losses(lr)) or _no(
-            f"no finished run at lr={parse_lr(lr):g}; the sweep has lrs {self._lrs()}")
-        return max(values) - min(values)
 
     def best_run(self, by: str = "final_loss") -> Run:
         """Rule 3: the finished run with the lowest final loss (by="accuracy": the highest validation accuracy)."""

@@ -20,7 +20,7 @@ def format_region(region: tuple[float, float] | None) -> str:
 
 
 def format_accuracy(accuracy: float) -> str:
-    """A test accuracy (0..1) in percent, "97.25 %" ("-" where there is none: every run diverged)."""
+    """An accuracy (0..1) in percent, "97.25 %" ("-" where there is none: every run diverged)."""
     return "-" if not math.isfinite(accuracy) else f"{100 * accuracy:.2f} %"
 
 

@@ -275,7 +275,7 @@ def _curves_panel(curves: list[dict], rates: list[dict], steps: int, domain) -> 
 
 
 def _label_panel(rates: list[dict]) -> dict:
-    """The chosen rate's verdicts and test accuracy, in words, above the curves."""
+    """The chosen rate's verdicts and validation accuracy, in words, above the curves."""
     return {"width": 330, "height": 34, "data": {"values": rates},
             "transform": [IN_GROUP, {"filter": "datum.i == pick"}],
             "layer": [{"mark": {"type": "text", "align": "left", "x": 0, "y": 8, "fontSize": 13,
@@ -286,7 +286,7 @@ def _label_panel(rates: list[dict]) -> dict:
 
 def goldilocks_explorer(sweep: Sweep, points: int = 80) -> Explorer:
     """Scrub through a real sweep: a slider over its learning rates shows the smoothed training loss of the chosen
-    rate's seeds (in the rate's colour; its neighbours faded behind), its verdicts and test accuracy, and a marker
+    rate's seeds (in the rate's colour; its neighbours faded behind), its verdicts and validation accuracy, and a marker
     on the U-curves of final loss and accuracy (good region shaded, rates where a run diverged hatched). When the
     runs differ in optimizer, schedule, warm-up, budget or batch size (explorer_groups), a selector chooses which
     to show. The chosen rate (and group) is kept in the page's URL as #lr=...&group=..., so a link can open it

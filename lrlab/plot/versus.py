@@ -82,7 +82,7 @@ def _group_style(run, fields: tuple[str, ...]) -> tuple[str, str, str]:
 
 def metric_vs_lr(runs, field: str, ylabel: str, *, scale: float = 1.0, by: str | tuple[str, ...] | None = None,
                  ax=None, log_y=False, title=None):
-    """A rate summary's `field` ("loss": the final training loss, or "accuracy": the test accuracy; times `scale`)
+    """A rate summary's `field` ("loss": the final training loss, or "accuracy": the validation accuracy; times `scale`)
     against the learning rate (log axis): the mean over seeds with a min-max band (lrlab.results, rule 2). LRs where
     a run diverged are hatched (such a run has no value; the mean is over the others). by="optimizer" draws one curve
     per optimizer, in its fixed colour; by=("optimizer", "schedule") one per pair (non-constant schedules dashed)."""
@@ -122,7 +122,8 @@ def metric_vs_lr(runs, field: str, ylabel: str, *, scale: float = 1.0, by: str |
 
 
 def accuracy_vs_lr(runs, **kwargs):
-    """Final test accuracy (%) against the learning rate. The axis spans the data, not 0 to 100; the label says so."""
+    """Final validation accuracy (%) against the learning rate. The axis spans the data, not 0 to 100; its label
+    says so."""
     fig = metric_vs_lr(runs, "accuracy", "validation accuracy (%)", scale=100, **kwargs)
     ax = kwargs.get("ax") or fig.axes[0]
     if ax.get_ylim()[0] > 0:
@@ -131,7 +132,7 @@ def accuracy_vs_lr(runs, **kwargs):
 
 
 def final_loss_vs_lr(runs, **kwargs):
-    """Final training loss (mean over the last epoch) against the learning rate."""
+    """Final training loss (lrlab.results, rule 1) against the learning rate."""
     return metric_vs_lr(runs, "loss", "final training loss", log_y=True, **kwargs)
 
 
