@@ -39,7 +39,8 @@ from lrlab.runs import Run
 
 FINAL_SHARE, FINAL_STEPS = 0.1, 50  # rule 1: the final loss averages the last 10 % of steps, at least 50
 GOOD_FACTOR = 2.0  # rule 5: a run is "good" within 2x of its group's best rate's mean final loss
-UNGROUPED = ("lr", "seed", "test_every")  # config fields that runs compared in one verdict group may differ in
+UNGROUPED = ("lr", "seed", "test_every", "test_size", "validation_size")  # fields a verdict group may differ in:
+# the rate and seed, and what only the evaluation uses (the verdicts read the training loss)
 
 
 def held_out_accuracy(run: Run) -> float:
@@ -94,8 +95,8 @@ class RateSummary:
 
 
 def verdict_group(config: TrainConfig) -> tuple:
-    """The runs a run is compared with: those whose config equals its own in every field but lr, seed and test_every
-    (the same optimizer, schedule, warm-up, budget, batch size, data...), so that a 1-epoch run is never called
+    """The runs a run is compared with: those whose config equals its own in every field but UNGROUPED's (the same
+    optimizer, schedule, warm-up, budget, batch size, training data...), so that a 1-epoch run is never called
     too-high for losing to a 4-epoch run at the same rate."""
     return tuple((name, value) for name, value in sorted(asdict(config).items()) if name not in UNGROUPED)
 
