@@ -89,6 +89,11 @@ class RateSummary:
                    tuple(run.verdict for run in runs), statistics.fmean(tests) if tests else math.nan)
 
     @property
+    def spread(self) -> float:
+        """How far apart the seeds' validation accuracies are: the largest minus the smallest (nan if none finished)."""
+        return self.accuracy_max - self.accuracy_min
+
+    @property
     def rank(self) -> tuple[int, float]:
         """Rule 4's order: fewest diverged runs first, then the lowest mean final loss."""
         return self.diverged, self.loss

@@ -214,6 +214,7 @@ def test_the_questions_a_chapter_asks_of_a_sweep():
     assert result.best_lrs("optimizer") == {"adam": adam.best_lr(), "sgd": 1.0}
     assert adam.good_region() == (1e-3, 1e-2) and adam.in_good_region(3e-3) and not adam.in_good_region(1e-1)
     assert adam.first_diverged() == 1.0 and adam.first_diverged(every=False) == 1e-1
+    assert adam.summary(1e-4).spread == pytest.approx(0.10)  # the seeds' validation accuracies, 0.9 and 0.8
     with pytest.raises(LookupError):
         adam.summary(3e-3)
 

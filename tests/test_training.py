@@ -77,7 +77,7 @@ def test_schedules_move_the_lr_as_documented(loop):
 # oscillates and amplifies the engine's last-digit differences to 10 % within 50 steps; so does Adam + one-cycle
 # at 1e-3, to 1.5e-4), where no two float orders of summation agree for long.
 EQUIVALENCE = {
-    "sgd": dict(optimizer="sgd", lrs=(0.01, 0.1, 0.3)),
+    "sgd": dict(optimizer="sgd", lrs=(0.01, 0.03, 0.1)),  # at 0.2-0.3 its loss bounces: 1-5 % apart on one thread
     "momentum": dict(optimizer="momentum", lrs=(0.003, 0.01, 0.03)),
     "rmsprop": dict(optimizer="rmsprop", lrs=(1e-4, 1e-3, 1e-2)),
     "adam": dict(optimizer="adam", lrs=(1e-4, 1e-3, 1.0)),
