@@ -3,10 +3,12 @@
 What the book's words mean, defined here once; every table (lrlab.text), figure, explorer and glued number reads
 them from the same per-rate summary (RateSummary):
 
-  1. A run's final loss is its mean training loss over its last FINAL_SHARE (10 %) of steps, at least FINAL_STEPS
-     of them (final_loss; inf for a run that diverged). Not the last epoch: that is half of a 2-epoch run, and a
-     schedule that decays late (wsd) would be judged on losses from before its decay. Not a single step: one batch
-     is noisy. The per-step losses are stored, so this rule can change without retraining a run.
+  1. A run's final loss is its mean training loss over its last FINAL_SHARE (10 %) of steps, and at least the
+     steps that see FINAL_IMAGES (1,600) training images (final_loss; inf for a run that diverged). The same share
+     of every run, whatever its length or batch size: not the last epoch, which is half of a 2-epoch run, so a
+     schedule that decays late (wsd) would be judged on losses from before its decay; not a single step, which is
+     one noisy batch (the floor keeps at least 50 batches of 32 in a short run). The per-step losses are stored,
+     so this rule can change without retraining a run.
   2. A diverged run has no final loss and no accuracy: every mean, minimum and maximum at a rate is over the runs
      that finished, and the summary counts the diverged runs beside them.
   3. The best run (Sweep.best_run) is the finished run with the lowest final loss (or highest accuracy).
@@ -37,7 +39,7 @@ from lrlab.config import TrainConfig, parse_lr
 from lrlab.evidence import Check, mean_below
 from lrlab.runs import Run
 
-FINAL_SHARE, FINAL_STEPS = 0.1, 50  # rule 1: the final loss averages the last 10 % of steps, at least 50
+FINAL_SHARE, FINAL_IMAGES = 0.1, 1_600  # rule 1: the last 10 % of the steps, at least 1,600 images' worth
 GOOD_FACTOR = 2.0  # rule 5: a run is "good" within 2x of its group's best rate's mean final loss
 UNGROUPED = ("lr", "seed", "test_every", "test_size", "validation_size")  # fields a verdict group may differ in:
 # the rate and seed, and what only the evaluation uses (the verdicts read the training loss)
@@ -50,12 +52,12 @@ def held_out_accuracy(run: Run) -> float:
 
 
 def final_loss(run: Run) -> float:
-    """Rule 1: the mean training loss over the run's last FINAL_SHARE of steps (at least FINAL_STEPS, or all of a
-    shorter run); inf for a run that diverged or took no step."""
+    """Rule 1: the mean training loss over the run's last FINAL_SHARE of steps, and at least the steps that see
+    FINAL_IMAGES images (or all of a shorter run); inf for a run that diverged or took no step."""
     if run.diverged or not run.losses:
         return math.inf
-    tail = run.losses[-max(FINAL_STEPS, round(FINAL_SHARE * len(run.losses))):]
-    return statistics.fmean(tail)
+    steps = max(round(FINAL_SHARE * len(run.losses)), math.ceil(FINAL_IMAGES / run.config.batch_size))
+    return statistics.fmean(run.losses[-steps:])
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,17 @@ def _run(lr, final_loss, diverged=False, optimizer="adam", **settings):
                samples_per_s=1.0, device="cpu", diverged=diverged)
 
 
+def test_rule_1_the_final_loss_is_the_last_tenth_of_the_steps_and_at_least_1600_images():
+    def final(n, batch_size, diverged=False):
+        return replace(_run(1e-3, 0.0, batch_size=batch_size), losses=[float(i) for i in range(n)],
+                       diverged=diverged).final_loss
+
+    assert final(1000, 32) == pytest.approx(949.5)  # the last 100 steps
+    assert final(200, 32) == pytest.approx(174.5)  # the last 50 steps: 1,600 images at batch 32
+    assert final(40, 512) == pytest.approx(37.5)  # the last 4: a tenth, as for batch 32 (1,600 images are 4 steps)
+    assert final(20, 32) == pytest.approx(9.5) and final(40, 512, diverged=True) == math.inf  # all of a short run
+
+
 def test_verdicts_follow_the_documented_rules():
     runs = [_run(1e-4, 0.30), _run(1e-3, 0.05), _run(3e-3, 0.09), _run(1e-2, 0.20), _run(1.0, 0, diverged=True),
             _run(1e-1, 0.5, optimizer="sgd")]
