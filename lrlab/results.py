@@ -91,6 +91,11 @@ class RateSummary:
                    tuple(run.verdict for run in runs), statistics.fmean(tests) if tests else math.nan)
 
     @property
+    def good(self) -> bool:
+        """Rule 5: whether most runs at this rate are good (the rates of the good region)."""
+        return 2 * self.verdicts.count("good") > len(self.runs)
+
+    @property
     def spread(self) -> float:
         """How far apart the seeds' validation accuracies are: the largest minus the smallest (nan if none finished)."""
         return self.accuracy_max - self.accuracy_min
@@ -235,7 +240,7 @@ class Sweep:
 
     def good_region(self) -> tuple[float, float] | None:
         """Rule 5: the lowest and highest LR at which most runs are 'good', or None when there is none."""
-        good = [rate.lr for rate in self.summaries() if 2 * rate.verdicts.count("good") > len(rate.runs)]
+        good = [rate.lr for rate in self.summaries() if rate.good]
         return (min(good), max(good)) if good else None
 
     def in_good_region(self, lr: float) -> bool:

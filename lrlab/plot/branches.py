@@ -47,8 +47,8 @@ def cooldowns(runs, *, window: int | None = None):
 
 
 def budgets(runs, *, trunk: str = "constant"):
-    """Test loss after each budget (epochs of training): one line per schedule, the mean over seeds with their
-    range shaded. A `trunk` run tested after every epoch (test_every=1) gives its own value at every budget: the
+    """Validation loss after each budget (epochs of training): one line per schedule, the mean over seeds with their
+    range shaded. A `trunk` run evaluated after every epoch (test_every=1) gives its own value at every budget: the
     model you get by stopping the constant rate there, without a cooldown."""
     runs = runs_of(runs)
     fig, ax = subplots(figsize=(WIDTH, 4.4))
@@ -56,19 +56,19 @@ def budgets(runs, *, trunk: str = "constant"):
     for schedule in schedules:
         members = [run for run in runs if run.config.schedule == schedule]
         if schedule == trunk:  # one long run, tested after every epoch
-            points = {epoch: [run.test_loss[epoch - 1] for run in members if len(run.test_loss) >= epoch]
+            points = {epoch: [run.validation_loss[epoch - 1] for run in members if len(run.validation_loss) >= epoch]
                       for epoch in range(1, max(run.config.epochs for run in members) + 1)}
         else:
             points = {}
             for run in members:
-                points.setdefault(run.config.epochs, []).append(run.test_loss[-1])
+                points.setdefault(run.config.epochs, []).append(run.validation_loss[-1])
         epochs = sorted(points)
         values = [points[epoch] for epoch in epochs]
         color = SCHEDULE_COLORS.get(schedule, NEUTRAL)
         ax.fill_between(epochs, [min(v) for v in values], [max(v) for v in values], color=color, alpha=0.2, lw=0)
         ax.plot(epochs, [np.mean(v) for v in values], "o-", color=color, mec="k", mew=0.5, ms=6,
                 label=f"{schedule}{' (the trunk, no cooldown)' if schedule == trunk else ''}")
-    ax.set(xscale="log", yscale="log", xlabel="training budget (epochs)", ylabel="test loss after the budget",
+    ax.set(xscale="log", yscale="log", xlabel="training budget (epochs)", ylabel="validation loss after the budget",
            title="What each budget reached, by schedule")
     ax.set_xticks(sorted({run.config.epochs for run in runs}), [str(e) for e in sorted({run.config.epochs
                                                                                         for run in runs})])

@@ -93,7 +93,8 @@ def provenance(runs) -> str:
             f"{_join((c.test_size for c in configs), '{:,}')} validation examples of your data"
             if yours else
             f"{_join((c.training_images() for c in configs), '{:,}')} train / "
-            f"{_join((c.validation_size or VALIDATION_IMAGES for c in configs), '{:,}')} validation images")
+            f"{_join((c.validation_size or VALIDATION_IMAGES for c in configs), '{:,}')} validation / "
+            f"{_join((c.test_size or 10000 for c in configs), '{:,}')} test images")
     return " · ".join([
         "your model" if yours else "the CNN on MNIST",
         f"{len(runs)} runs",
