@@ -144,7 +144,7 @@ async function moveSlider(box) {
   const slider = box.querySelector('input[type=range]');
   if (!slider || !box.querySelector('svg')) return 'not drawn, or no slider (is Vega served with the book?)';
   const before = line();
-  slider.value = slider.max;
+  slider.value = slider.value === slider.max ? slider.min : slider.max;  // away from where it starts
   slider.dispatchEvent(new Event('input', {bubbles: true}));
   await new Promise(r => setTimeout(r, 500));
   return line() === before ? 'moving its slider did not change the drawing' : '';
