@@ -165,13 +165,15 @@ def _record(chapter, key: str, holds, numbers: str) -> None:
 
 
 class _Text:
-    """A value that displays as plain text, without quotes, so that {glue:text}`name` prints it as it is."""
+    """A value that {glue:text}`name` prints exactly as formatted. myst-nb reads a glued value's text/plain (its
+    repr) back with ast.literal_eval to strip quotes, so the repr is the quoted string: a bare 5,000 would come back
+    as the tuple (5, 0), and 1.0e-03 as 0.001."""
 
     def __init__(self, text: str):
         self.text = text
 
     def __repr__(self) -> str:
-        return self.text
+        return repr(self.text)
 
 
 def glue(name: str, value, form: str = "{}") -> str:

@@ -133,3 +133,13 @@ def test_glue_of_a_dict_glues_each_entry_under_its_own_name(monkeypatch):
     from lrlab.claims import _GLUED
 
     assert _GLUED["drop_0.01"] == "2.5" and _GLUED["drop_0.001"] == "7.0" and _GLUED["drop_full"] == "1.0"
+
+
+@pytest.mark.parametrize("text", ["5,000", "1.0e-03", "206,922", "0.1000", "3.2e-03 to 1.0e-02", "96.50 %", "it's"])
+def test_glued_text_reaches_the_page_exactly_as_formatted(text):
+    """myst-nb renders {glue:text} from the value's repr through ast.literal_eval: the text must survive it."""
+    from myst_nb.core.variables import format_plain_text
+
+    from lrlab.claims import _Text
+
+    assert format_plain_text(repr(_Text(text)), "") == text
