@@ -27,7 +27,8 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from lrlab.config import TrainConfig
 from lrlab.data import Tensors
-from lrlab.loop import fit, seeded
+from lrlab.loop import fit
+from lrlab.model import seeded
 
 
 def task(n: int = 1437, features: int = 64, classes: int = 10) -> Tensors:

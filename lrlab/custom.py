@@ -33,7 +33,8 @@ from torch.utils.data import DataLoader, Dataset, default_collate
 
 from lrlab.config import TrainConfig
 from lrlab.data import Tensors, _subset, pick_device
-from lrlab.loop import fit, seeded
+from lrlab.loop import fit
+from lrlab.model import seeded
 from lrlab.runs import Run
 
 VALIDATION_SEED = 4321  # the validation split is the same for every run and seed

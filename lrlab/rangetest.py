@@ -22,8 +22,8 @@ from lrlab import custom
 from lrlab.config import DEFAULTS, active_profile, smoke_caps
 from lrlab.data import SUBSET_SEED, pick_device
 from lrlab.engine import fast_prepare
-from lrlab.loop import seeded, train_epoch
-from lrlab.model import seeded_cnn
+from lrlab.loop import train_epoch
+from lrlab.model import seeded, seeded_cnn
 from lrlab.optim import make_optimizer, training_mode
 from lrlab.runs import History
 from lrlab.text import Table, format_lr
