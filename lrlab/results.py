@@ -82,7 +82,7 @@ class RateSummary:
     def of(cls, lr: float, runs) -> "RateSummary":
         finished = [run for run in runs if not run.diverged and math.isfinite(run.final_loss)]
         losses = [run.final_loss for run in finished]
-        accuracies = [held_out_accuracy(run) for run in finished if math.isfinite(held_out_accuracy(run))]
+        accuracies = [value for value in map(held_out_accuracy, finished) if math.isfinite(value)]
         tests = [run.final_accuracy for run in finished if run.validation_accuracy]
         def stats(values, none):
             return (statistics.fmean(values), min(values), max(values)) if values else (none,) * 3

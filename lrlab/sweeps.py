@@ -95,8 +95,7 @@ def sweep(lrs, *, optimizer: str | list[str] = DEFAULTS.optimizer, seeds=(DEFAUL
                for name in optimizers for lr in lrs for seed in seeds]
     if model is not None or data is not None:
         task = custom.make_task(model, data, validation=validation, loss=loss)
-        runs = custom.train_runs(task, [apply_profile(config) for config in configs], device=device,
-                                 progress=progress, executor=executor)
+        runs = custom.train_runs(task, configs, device=device, progress=progress, executor=executor)
         return Sweep([replace(run, verdict=verdict) for run, verdict in zip(runs, verdicts(runs))],
                      yours=True)
     return sweep_configs(configs, cache=cache, stack=stack, device=device, progress=progress, executor=executor)
