@@ -55,12 +55,14 @@ class Table:
     def of(cls, columns: dict, number: str = "{:.3g}", formats: dict | None = None) -> "Table":
         """A table from its columns, {"lr": [...], "final loss": [...]}, one row per position: text as it is, a
         column named lr (or "... lr") as the book writes rates, one named "... accuracy ..." as percentages (97.25 %),
-        whole numbers with thousands separators, other numbers with `number` (or formats[column name]), None or nan
-        as "-"."""
+        whole numbers with thousands separators, other numbers with `number` (or formats[column name]), True and
+        False as yes and no, None, nan and inf (every seed diverged) as "-"."""
         def cell(name, value):
-            if isinstance(value, (str, bool)):
-                return str(value)
-            if value is None or (isinstance(value, float) and math.isnan(value)):
+            if isinstance(value, bool):
+                return "yes" if value else "no"
+            if isinstance(value, str):
+                return value
+            if value is None or (isinstance(value, float) and not math.isfinite(value)):
                 return "-"
             if name == "lr" or name.endswith(" lr"):
                 return format_lr(value)

@@ -355,10 +355,11 @@ def test_table_of_columns_formats_rates_counts_numbers_and_missing_values_and_re
     from lrlab import Table
 
     table = Table.of({"lr": [1e-3, 3e-2], "runs": [3, 1200], "loss": [0.04123, float("nan")], "share": [0.5, None],
+                      "ok": [False, float("inf")],
                       "what": ["a", "b"]}, formats={"share": "{:.0%}"})
-    assert table.rows == [{"lr": "1.0e-03", "runs": "3", "loss": "0.0412", "share": "50%", "what": "a"},
-                          {"lr": "3.0e-02", "runs": "1,200", "loss": "-", "share": "-", "what": "b"}]
+    assert table.rows == [{"lr": "1.0e-03", "runs": "3", "loss": "0.0412", "share": "50%", "ok": "no", "what": "a"},
+                          {"lr": "3.0e-02", "runs": "1,200", "loss": "-", "share": "-", "ok": "-", "what": "b"}]
     assert Table.of({"best lr": {2e-3: "x"}, "ok": [True], "test accuracy": [0.9725]}).rows == [
-        {"best lr": "2.0e-03", "ok": "True", "test accuracy": "97.25 %"}]
+        {"best lr": "2.0e-03", "ok": "yes", "test accuracy": "97.25 %"}]
     with pytest.raises(ValueError, match="different lengths"):
         Table.of({"lr": [1e-3, 1e-2], "loss": [0.1]})
