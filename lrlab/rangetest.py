@@ -162,20 +162,9 @@ def _start(model, data, loss, seed: int, device):
     return seeded(task.build, seed).to(device), task.inputs.to(device), task.targets.to(device), task.loss
 
 
-def _apart(lr: float, other: float) -> float:
-    """How many times apart two rates are, whichever is larger (1: equal)."""
-    return max(lr, other) / min(lr, other)
-
-
-def range_table(tests: list[RangeTest], best_lrs: dict[str, float] | None = None) -> Table:
+def range_table(tests) -> Table:
     """One row per range test: how many steps it took and why it stopped, where its loss bottomed out (smoothed and
-    lag-free), its suggestion and its steepest point. With a sweep's best LRs (best_lrs), the comparison instead:
-    each suggestion against that optimizer's best rate, and the factor between them."""
-    if best_lrs:
-        pairs = [(test, best_lrs[test.optimizer]) for test in tests if test.optimizer in best_lrs]
-        return Table([{"optimizer": test.optimizer, "suggestion (min/10)": format_lr(test.suggestion),
-                       "sweep's best": format_lr(best), "factor apart": f"{_apart(test.suggestion, best):.1f}x"}
-                      for test, best in pairs])
+    lag-free), its suggestion and its steepest point."""
     return Table([{"optimizer": test.optimizer, "steps": str(len(test.lrs)), "stopped": test.stop_reason + (
         "" if test.turned_up else " (the loss never turned up: try a larger end_lr)"),
         "smoothed min at": format_lr(test.min_loss_lr), "lag-free min at": format_lr(test.centred_min_lr),

@@ -180,7 +180,9 @@ def adam_sharpness(runs):
 
 
 def range_test(tests, *, best_lrs: dict[str, float] | None = None):
-    """Loss against LR (log axis) for each test, with its suggestion, and optionally the best LR a sweep found."""
+    """Loss against LR (log axis) for each test (a list, or a dict's values), with its suggestion, and optionally the
+    best LR a sweep found."""
+    tests = list(tests)
     fig, ax = subplots(figsize=(WIDTH, 4.4))
     for test in tests:
         color = OPTIMIZER_COLORS.get(test.optimizer, NEUTRAL)
