@@ -35,17 +35,24 @@ def _is_call(statement: ast.stmt) -> bool:
     return isinstance(func, (ast.Attribute, ast.Name)) and getattr(func, "attr", getattr(func, "id", "")) in CALLS
 
 
+def _local(statement: ast.stmt) -> set[str]:
+    """The names local to a statement's comprehensions and lambdas (`for name in ...` inside a comprehension binds
+    and reads no chapter variable called name)."""
+    local = {n.id for node in ast.walk(statement) if isinstance(node, ast.comprehension)
+             for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+    return local | {a.arg for node in ast.walk(statement) if isinstance(node, ast.Lambda) for a in node.args.args}
+
+
 def _bound(statement: ast.stmt) -> set[str]:
-    return {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    """The chapter variables a statement binds (a table whose comprehension loops over `name` binds none)."""
+    stored = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return stored - _local(statement) if not isinstance(statement, (ast.For, ast.With)) else stored
 
 
 def _read(statement: ast.stmt) -> set[str]:
-    """The names a statement reads from the chapter: its loads, less the names local to its comprehensions and
-    lambdas (`for name in ...` inside a comprehension reads no chapter variable called name)."""
-    local = {n.id for node in ast.walk(statement) if isinstance(node, ast.comprehension)
-             for n in ast.walk(node.target) if isinstance(n, ast.Name)}
-    local |= {a.arg for node in ast.walk(statement) if isinstance(node, ast.Lambda) for a in node.args.args}
-    return {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - local
+    """The names a statement reads from the chapter: its loads, less its comprehensions' and lambdas' own."""
+    return {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - _local(
+        statement)
 
 
 def count(path: Path) -> tuple[int, int]:

@@ -131,6 +131,11 @@ def test_plumbing_counts_prints_and_what_only_feeds_claims_but_not_what_a_table_
     notebook = {"cells": [{"cell_type": "code", "source": source} for source in cells]}
     (tmp_path / "c.ipynb").write_text(json.dumps(notebook))
     assert count(tmp_path / "c.ipynb") == (4, 6)  # x = 1 (read by a print), y = 2 (by a claim), the print, the claim
+    cells = ["import lrlab", "s = [1]", "lrlab.Table.of({'s': [s for s in range(2)]})", "lrlab.claim('k', s)",
+             "t = {n: 1 for n in 'ab'}", "for n in 'ab':\n    lrlab.Table.of({'n': [n]})", "lrlab.glue('t', t)"]
+    notebook = {"cells": [{"cell_type": "code", "source": source} for source in cells]}
+    (tmp_path / "d.ipynb").write_text(json.dumps(notebook))
+    assert count(tmp_path / "d.ipynb") == (4, 7)  # a comprehension's own `s` and `n` are not the chapter's s and n
 
 
 def test_execution_is_cached_and_warnings_fail_the_build():
