@@ -47,7 +47,7 @@ from lrlab.evidence import (
 from lrlab.loop import train, train_epoch
 from lrlab.model import CNN
 from lrlab.rangetest import RangeTest, lr_range_test, range_table
-from lrlab.results import RateSummary, Sweep, trains
+from lrlab.results import RateSummary, Sweep, first_step_shock, same_first_step, trains
 from lrlab.runs import Run
 from lrlab.sweeps import sweep, sweep_configs
 from lrlab.text import Table, format_lr, format_region
@@ -57,12 +57,11 @@ LAZY = ("plot", "hessian")  # modules imported when first used: lrlab.plot.loss_
 
 __all__ = [
     "CNN", "ClaimError", "DEFAULTS", "RangeTest", "RateSummary", "Run", "Sweep", "Table", "TrainConfig",
-    "VALIDATION_IMAGES",
-    "__version__", "above", "adam_steps", "below", "best_of", "between", "claim", "every", "every_run",
-    "fetch_mnist", "format_lr", "format_region", "glue", "hessian", "load_mnist", "lr_range_test", "mean_above",
-    "mean_below", "mean_near", "most_runs", "noise", "overlap", "parallel", "pick_device", "plot", "quadratic",
-    "range_table", "seed_count", "settled_lrs", "show_source", "sweep", "sweep_configs", "trains", "train",
-    "train_epoch",
+    "VALIDATION_IMAGES", "__version__", "above", "adam_steps", "below", "best_of", "between", "claim", "every",
+    "every_run", "fetch_mnist", "first_step_shock", "format_lr", "format_region", "glue", "hessian", "load_mnist",
+    "lr_range_test", "mean_above", "mean_below", "mean_near", "most_runs", "noise", "overlap", "parallel",
+    "pick_device", "plot", "quadratic", "range_table", "same_first_step", "seed_count", "settled_lrs", "show_source",
+    "sweep", "sweep_configs", "trains", "train", "train_epoch",
 ]
 
 

@@ -26,6 +26,10 @@ them from the same per-rate summary (RateSummary):
      the highest mean validation accuracy. It usually lies at or next to the best rate (rule 4), which is about
      optimization (the training loss); the chosen rate is about the model (what generalises). Its test accuracy
      (RateSummary.test) is the score to report.
+  9. A run's first-step shock is its loss after the first update as a multiple of its loss before it
+     (first_step_shock). Above lrlab.runs.DIVERGE_FACTOR (10) that one update put the run past the divergence
+     rule: Adam's full-size first step at too high a rate. Two optimizers take the same first step when their
+     losses after it agree within 1 % (same_first_step).
 """
 
 import json
@@ -36,7 +40,7 @@ from pathlib import Path
 
 from lrlab import text
 from lrlab.config import TrainConfig, parse_lr
-from lrlab.evidence import Check, mean_below
+from lrlab.evidence import Check, below, mean_below
 from lrlab.runs import Run
 
 FINAL_SHARE, FINAL_IMAGES = 0.1, 1_600  # rule 1: the last 10 % of the steps, at least 1,600 images' worth
@@ -159,6 +163,22 @@ def trains(run: Run, bound: float) -> bool:
     """Whether a run trained: it did not diverge and its final training loss is below `bound` (guessing among ten
     digits scores ln 10 = 2.30, so a run that stalls there has not trained, even though it did not blow up)."""
     return not run.diverged and run.final_loss < bound
+
+
+def first_step_shock(run: Run) -> float:
+    """Rule 9: the loss after the run's first update over its loss before it (nan for a run of one step). Above
+    lrlab.runs.DIVERGE_FACTOR (10) the first update alone threw the run past the divergence rule."""
+    return run.losses[1] / run.losses[0] if len(run.losses) > 1 else math.nan
+
+
+def same_first_step(runs, others, *, scale: float = 1.0, within: float = 0.01) -> list[Check]:
+    """Rule 9: for each run of `runs` (a Sweep or runs) that has a run of `others` with the same seed at `scale`
+    times its rate, the check that their losses after the first update agree within `within` (relative): one check
+    per pair, none when no run has a partner. RMSprop's first step at lr is Adam's at 10 lr (scale=10)."""
+    others = Sweep(list(getattr(others, "runs", others)))
+    return [below(abs(run.losses[1] / other.losses[1] - 1), within, what=f"{run.optimizer} at {run.lr:.0e} over "
+                  f"{other.optimizer} at {other.lr:.0e}, seed {run.seed}, minus 1")
+            for run in getattr(runs, "runs", runs) for other in others.where(seed=run.seed).by_lr(scale * run.lr)]
 
 
 @dataclass

@@ -363,3 +363,21 @@ def test_table_of_columns_formats_rates_counts_numbers_and_missing_values_and_re
         {"best lr": "2.0e-03", "ok": "yes", "test accuracy": "97.25 %"}]
     with pytest.raises(ValueError, match="different lengths"):
         Table.of({"lr": [1e-3, 1e-2], "loss": [0.1]})
+
+
+def test_rule_9_the_first_step_shock_and_pairs_of_runs_that_take_the_same_first_step():
+    from lrlab import first_step_shock, same_first_step
+
+    def run(lr, after, optimizer="adam", seed=0):
+        made = _seeded(lr, 0.1, seed, optimizer=optimizer)
+        return replace(made, losses=[2.3, after, 0.1])
+
+    assert first_step_shock(run(1e-3, 23.0)) == pytest.approx(10.0)
+    assert math.isnan(first_step_shock(replace(run(1e-3, 1.0), losses=[2.3])))
+    adam = Sweep([run(1e-3, 2.0), run(1e-2, 30.0), run(1e-2, 31.0, seed=1)])
+    rmsprop = [run(1e-4, 2.001, "rmsprop"), run(1e-3, 30.0, "rmsprop"), run(1e-3, 40.0, "rmsprop", seed=2)]
+    checks = same_first_step(rmsprop, adam, scale=10)  # seed 2 has no partner: two pairs
+    assert [bool(check) for check in checks] == [True, True]
+    assert not all(same_first_step([run(1e-3, 40.0, "rmsprop", seed=1)], adam, scale=10))  # 40 against 31
+    assert [bool(check) for check in same_first_step(rmsprop, adam)] == [False]  # the same rate: 30 against 2
+    assert same_first_step(rmsprop, Sweep(adam.runs[1:])) == []  # no Adam run at the same rate and seed
