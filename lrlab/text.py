@@ -90,8 +90,15 @@ _CELL = "padding:3px 10px;text-align:right;border-bottom:1px solid #ddd"
 
 
 def _td(value: str) -> str:
-    """One cell; short values (numbers, LRs such as 3.0e-03) never break across lines."""
-    return f'<td style="{_CELL}{";white-space:nowrap" if len(value) <= 10 else ""}">{html.escape(value)}</td>'
+    """One cell; short values (numbers, LRs such as 3.0e-03) never break across lines, nor do the two ends of a
+    range ("1.0e-03 – 1.0e-02" may break only around its dash)."""
+    if len(value) <= 10:
+        return f'<td style="{_CELL};white-space:nowrap">{html.escape(value)}</td>'
+    parts = value.split(" – ")
+    if len(parts) == 2 and all(len(part) <= 10 for part in parts):
+        return f'<td style="{_CELL}">' + " – ".join(f'<span style="white-space:nowrap">{html.escape(part)}</span>'
+                                                   for part in parts) + "</td>"
+    return f'<td style="{_CELL}">{html.escape(value)}</td>'
 
 
 def _rate_or_none(lr: float | None) -> str:

@@ -363,6 +363,10 @@ def test_table_of_columns_formats_rates_counts_numbers_and_missing_values_and_re
         {"best lr": "2.0e-03", "ok": "yes", "test accuracy": "97.25 %"}]
     with pytest.raises(ValueError, match="different lengths"):
         Table.of({"lr": [1e-3, 1e-2], "loss": [0.1]})
+    page = Table([{"good region": "1.0e-03 – 1.0e-02", "lr": "3.2e-03", "note": "a long note – of text"}])._repr_html_()
+    nowrap = '<span style="white-space:nowrap">'  # a range breaks only around its dash, never inside a rate
+    assert f"{nowrap}1.0e-03</span> – {nowrap}1.0e-02</span>" in page and "white-space:nowrap\">3.2e-03" in page
+    assert "a long note – of text" in page  # longer parts wrap as text does
 
 
 def test_rule_9_the_first_step_shock_and_pairs_of_runs_that_take_the_same_first_step():
