@@ -171,14 +171,13 @@ def first_step_shock(run: Run) -> float:
     return run.losses[1] / run.losses[0] if len(run.losses) > 1 else math.nan
 
 
-def same_first_step(runs, others, *, scale: float = 1.0, within: float = 0.01) -> list[Check]:
-    """Rule 9: for each run of `runs` (a Sweep or runs) that has a run of `others` with the same seed at `scale`
-    times its rate, the check that their losses after the first update agree within `within` (relative): one check
-    per pair, none when no run has a partner. RMSprop's first step at lr is Adam's at 10 lr (scale=10)."""
-    others = Sweep(list(getattr(others, "runs", others)))
+def same_first_step(runs: "Sweep", others: "Sweep", *, scale: float = 1.0, within: float = 0.01) -> list[Check]:
+    """Rule 9: for each run of `runs` that has a run of `others` with the same seed at `scale` times its rate, the
+    check that their losses after the first update agree within `within` (relative): one check per pair, none when
+    no run has a partner. RMSprop's first step at lr is Adam's at 10 lr (scale=10)."""
     return [below(abs(run.losses[1] / other.losses[1] - 1), within, what=f"{run.optimizer} at {run.lr:.0e} over "
                   f"{other.optimizer} at {other.lr:.0e}, seed {run.seed}, minus 1")
-            for run in getattr(runs, "runs", runs) for other in others.where(seed=run.seed).by_lr(scale * run.lr)]
+            for run in runs.runs for other in others.where(seed=run.seed).by_lr(scale * run.lr)]
 
 
 @dataclass

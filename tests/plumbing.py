@@ -44,8 +44,8 @@ def _local(statement: ast.stmt) -> set[str]:
 
 def _bound(statement: ast.stmt) -> set[str]:
     """The chapter variables a statement binds (a table whose comprehension loops over `name` binds none)."""
-    stored = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return stored - _local(statement) if not isinstance(statement, (ast.For, ast.With)) else stored
+    return {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} - _local(
+        statement)
 
 
 def _read(statement: ast.stmt) -> set[str]:

@@ -379,9 +379,9 @@ def test_rule_9_the_first_step_shock_and_pairs_of_runs_that_take_the_same_first_
     assert first_step_shock(run(1e-3, 23.0)) == pytest.approx(10.0)
     assert math.isnan(first_step_shock(replace(run(1e-3, 1.0), losses=[2.3])))
     adam = Sweep([run(1e-3, 2.0), run(1e-2, 30.0), run(1e-2, 31.0, seed=1)])
-    rmsprop = [run(1e-4, 2.001, "rmsprop"), run(1e-3, 30.0, "rmsprop"), run(1e-3, 40.0, "rmsprop", seed=2)]
+    rmsprop = Sweep([run(1e-4, 2.001, "rmsprop"), run(1e-3, 30.0, "rmsprop"), run(1e-3, 40.0, "rmsprop", seed=2)])
     checks = same_first_step(rmsprop, adam, scale=10)  # seed 2 has no partner: two pairs
     assert [bool(check) for check in checks] == [True, True]
-    assert not all(same_first_step([run(1e-3, 40.0, "rmsprop", seed=1)], adam, scale=10))  # 40 against 31
+    assert not all(same_first_step(Sweep([run(1e-3, 40.0, "rmsprop", seed=1)]), adam, scale=10))  # 40 against 31
     assert [bool(check) for check in same_first_step(rmsprop, adam)] == [False]  # the same rate: 30 against 2
     assert same_first_step(rmsprop, Sweep(adam.runs[1:])) == []  # no Adam run at the same rate and seed
